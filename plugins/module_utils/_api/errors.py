@@ -1,0 +1,124 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) csops.cloudstack contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Exception types raised by the CloudStack API core.
+
+Every error the API side of the collection raises derives from CloudStackError, so modules catch that one
+type and turn it into a single line for ``fail_json``.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A requests exception message can quote the request URL, and with GET that URL carries the api key and
+# the signature. Nothing that reaches a log or a module result may contain them.
+_QUERY_RE = re.compile(r"(/client/api)\?[^\s'\")]*")
+_SECRET_PARAM_RE = re.compile(
+    r"((?:apikey|api_key|signature|secret|secretkey|password|privatekey)=)[^&\s'\")]*", re.IGNORECASE)
+
+
+def scrub(text):
+    """Remove query strings and credential-looking parameters from a message."""
+    text = _QUERY_RE.sub(r"\1?<redacted>", str(text))
+    return _SECRET_PARAM_RE.sub(r"\1<redacted>", text)
+
+
+class CloudStackError(Exception):
+    """Base of every error raised by the collection's API core."""
+
+    def __init__(self, message, command=None):
+        super().__init__(scrub(message))
+        self.command = command
+
+    @property
+    def message(self):
+        return self.args[0]
+
+    def to_result(self):
+        """Extra keys for fail_json, besides ``msg``."""
+        result = {}
+        if self.command:
+            result["command"] = self.command
+        return result
+
+
+class ConfigurationError(CloudStackError):
+    """Connection settings are missing or contradictory; nothing was sent."""
+
+
+class TransportError(CloudStackError):
+    """The request did not produce a CloudStack answer (connection refused, timeout, non-JSON body)."""
+
+    def __init__(self, message, command=None, status=None):
+        super().__init__(message, command)
+        self.status = status
+
+    @property
+    def transient(self):
+        return self.status is None or self.status == 429 or self.status >= 500
+
+    def to_result(self):
+        result = super().to_result()
+        if self.status is not None:
+            result["http_status"] = self.status
+        return result
+
+
+class ApiError(CloudStackError):
+    """CloudStack answered with its error envelope (errorcode, cserrorcode, errortext)."""
+
+    def __init__(self, command, errorcode, errortext, cserrorcode=None):
+        self.errorcode = int(errorcode) if errorcode is not None else None
+        self.cserrorcode = int(cserrorcode) if cserrorcode is not None else None
+        self.errortext = scrub(errortext or "")
+        detail = "errorcode %s" % self.errorcode
+        if self.cserrorcode is not None:
+            detail += ", cserrorcode %s" % self.cserrorcode
+        super().__init__("%s failed: %s (%s)" % (command, self.errortext or "no error text", detail), command)
+
+    @property
+    def transient(self):
+        return self.errorcode is not None and (self.errorcode == 429 or self.errorcode >= 500)
+
+    def to_result(self):
+        result = super().to_result()
+        result.update(errorcode=self.errorcode, cserrorcode=self.cserrorcode, errortext=self.errortext)
+        return result
+
+
+class JobFailedError(ApiError):
+    """An asynchronous job ended with jobstatus 2 (failed) or 3 (cancelled)."""
+
+    def __init__(self, command, jobid, errorcode, errortext, cserrorcode=None, jobstatus=2):
+        self.jobid = jobid
+        self.jobstatus = jobstatus
+        super().__init__(command, errorcode, errortext, cserrorcode)
+        verb = "was cancelled" if jobstatus == 3 else "failed"
+        self.args = ("%s job %s %s: %s (errorcode %s)" % (command, jobid, verb, self.errortext or "no error text",
+                                                          self.errorcode),)
+
+    def to_result(self):
+        result = super().to_result()
+        result["jobid"] = self.jobid
+        return result
+
+
+class JobTimeoutError(CloudStackError):
+    """The waiter gave up on a job that had not finished within its timeout."""
+
+    def __init__(self, command, jobid, timeout, polls):
+        self.jobid = jobid
+        self.timeout = timeout
+        self.polls = polls
+        super().__init__("%s job %s did not finish within %ss (polled %d times); it may still be running in "
+                         "CloudStack" % (command, jobid, _fmt_seconds(timeout), polls), command)
+
+    def to_result(self):
+        result = super().to_result()
+        result.update(jobid=self.jobid, timeout=self.timeout)
+        return result
+
+
+def _fmt_seconds(value):
+    return ("%g" % value) if isinstance(value, float) else str(value)

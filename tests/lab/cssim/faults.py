@@ -1,0 +1,126 @@
+"""Fault injection driven by the control API.
+
+Kinds (``command`` may be "*" for every command):
+  latency     {"command", "seconds", "nth"?}        sleep before answering
+  http_error  {"command", "status", "nth"?, "body"?} a non-CloudStack answer, as a proxy would give
+  api_error   {"command", "errorcode", "nth"?, "errortext"?, "cserrorcode"?}  CloudStack's error envelope
+  job_fail    {"command", "nth"?, "errortext"?, "errorcode"?}  the async job fails when it completes
+  job_hang    {"command", "nth"?}                   the async job never completes
+  host_state  {"host", "state", "resourcestate"?}   set a host's state now (undone by clearing faults)
+
+``nth`` counts calls of the command from when the fault was added (1 = the next call); the fault then
+fires on that call only. Without ``nth`` it fires on every call.
+"""
+
+import threading
+import time
+
+CALL_KINDS = ("latency", "http_error", "api_error", "job_fail", "job_hang")
+KINDS = CALL_KINDS + ("host_state",)
+HOST_STATES = ("Up", "Down", "Disconnected", "Alert", "Connecting", "Error", "Rebalancing", "Removed")
+RESOURCE_STATES = ("Enabled", "Disabled", "PrepareForMaintenance", "Maintenance", "ErrorInMaintenance", "Error",
+                   "Unmanaged")
+
+
+class FaultError(ValueError):
+    pass
+
+
+class Faults:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.items = []
+        self.next_id = 1
+        self.saved_hosts = {}  # host id -> (state, resourcestate) before the first host_state fault
+
+    def list(self):
+        with self.lock:
+            return [dict(f) for f in self.items]
+
+    def add(self, spec, world):
+        if not isinstance(spec, dict):
+            raise FaultError("a fault is a JSON object")
+        kind = spec.get("kind")
+        if kind not in KINDS:
+            raise FaultError("unknown fault kind %r; one of %s" % (kind, ", ".join(KINDS)))
+        fault = dict(spec)
+        if kind in CALL_KINDS:
+            if not isinstance(fault.get("command"), str) or not fault["command"]:
+                raise FaultError("%s needs a command" % kind)
+            if fault.get("nth") is not None:
+                fault["nth"] = int(fault["nth"])
+                if fault["nth"] < 1:
+                    raise FaultError("nth starts at 1")
+            if kind == "latency":
+                fault["seconds"] = float(fault.get("seconds", 1.0))
+            if kind == "http_error":
+                fault["status"] = int(fault.get("status", 503))
+            if kind == "api_error":
+                fault["errorcode"] = int(fault.get("errorcode", 530))
+            fault["calls"] = 0
+        else:
+            self._apply_host_state(fault, world)
+        with self.lock:
+            fault["id"] = self.next_id
+            self.next_id += 1
+            self.items.append(fault)
+        return dict(fault)
+
+    def _apply_host_state(self, fault, world):
+        host = world.by_name("host", fault.get("host"))
+        if host is None:
+            raise FaultError("no host named %r" % fault.get("host"))
+        state = fault.get("state")
+        rstate = fault.get("resourcestate")
+        if state is None and rstate is None:
+            raise FaultError("host_state needs state and/or resourcestate")
+        if state is not None and state not in HOST_STATES:
+            raise FaultError("state must be one of %s" % ", ".join(HOST_STATES))
+        if rstate is not None and rstate not in RESOURCE_STATES:
+            raise FaultError("resourcestate must be one of %s" % ", ".join(RESOURCE_STATES))
+        with world.lock:
+            self.saved_hosts.setdefault(host["id"], (host["state"], host["resourcestate"], host.get("disconnected")))
+            if state is not None:
+                host["state"] = state
+                if state != "Up":
+                    host["disconnected"] = time.time()
+            if rstate is not None:
+                host["resourcestate"] = rstate
+            world.touch()
+
+    def clear(self, world):
+        with self.lock:
+            count = len(self.items)
+            self.items = []
+            saved, self.saved_hosts = self.saved_hosts, {}
+        with world.lock:
+            for host_id, (state, rstate, disconnected) in saved.items():
+                host = world.get("host", host_id)
+                if host:
+                    host["state"], host["resourcestate"] = state, rstate
+                    if disconnected is None:
+                        host.pop("disconnected", None)
+                    else:
+                        host["disconnected"] = disconnected
+                    world.touch()
+        return count
+
+    def forget(self):
+        """Drop faults without touching hosts (after a reseed)."""
+        with self.lock:
+            self.items = []
+            self.saved_hosts = {}
+
+    def on_call(self, command):
+        """Count a call of ``command``; return the faults that fire on it."""
+        fired = []
+        with self.lock:
+            for fault in self.items:
+                if fault["kind"] not in CALL_KINDS:
+                    continue
+                if fault["command"] not in ("*", command):
+                    continue
+                fault["calls"] += 1
+                if fault.get("nth") is None or fault["calls"] == fault["nth"]:
+                    fired.append(dict(fault))
+        return fired

@@ -1,0 +1,175 @@
+"""Async jobs: submit, run begin/complete hooks at their (persisted, wall-clock) times, answer queries.
+
+A job record lives in state["jobs"], so a job submitted before a restart finishes correctly after it:
+``starts`` and ``due`` are epoch seconds. Jobs on the same instance run one after the other, like
+CloudStack's per-object job queue. ``due`` None means the job never finishes (job_hang fault).
+"""
+
+import sys
+import time
+import traceback
+import uuid
+
+from . import errors
+from .registry import COMMANDS
+from .world import fmt_date
+
+DEFAULT_DURATIONS = {"startSystemVm": 2.0, "stopSystemVm": 1.5, "rebootSystemVm": 2.0}
+FALLBACK_DURATION = 1.0
+
+
+class JobManager:
+    def __init__(self, sim):
+        self.sim = sim
+
+    @property
+    def world(self):
+        return self.sim.world
+
+    @property
+    def jobs(self):
+        return self.world.state["jobs"]
+
+    def duration(self, command):
+        configured = self.world.state.get("job_durations", {})
+        if command in configured:
+            return float(configured[command])
+        return DEFAULT_DURATIONS.get(command, FALLBACK_DURATION)
+
+    def durations(self):
+        names = set(DEFAULT_DURATIONS) | set(self.world.state.get("job_durations", {}))
+        names |= {name for name, cmd in COMMANDS.items() if cmd.is_async}
+        return {name: self.duration(name) for name in sorted(names)}
+
+    def set_durations(self, mapping):
+        store = self.world.state.setdefault("job_durations", {})
+        for name, seconds in mapping.items():
+            seconds = float(seconds)
+            if seconds < 0:
+                raise ValueError("duration of %s must not be negative" % name)
+            store[name] = seconds
+        self.world.touch()
+
+    def pending_for(self, instance_id):
+        found = None
+        for job in self.jobs.values():
+            if job["status"] == 0 and job["instanceid"] == instance_id:
+                if found is None or job["created"] < found["created"]:
+                    found = job
+        return found
+
+    def submit(self, ctx, instance_type, instance_id, args=None):
+        command = ctx.command
+        now = time.time()
+        queue = [j for j in self.jobs.values() if j["status"] == 0 and j["instanceid"] == instance_id]
+        hung_ahead = any(j["due"] is None for j in queue)
+        starts = max([now] + [j["due"] for j in queue if j["due"] is not None])
+        fault_fail = next((f for f in ctx.fired if f["kind"] == "job_fail"), None)
+        fault_hang = next((f for f in ctx.fired if f["kind"] == "job_hang"), None)
+        job = {
+            "jobid": str(uuid.uuid4()),
+            "cmd": command,
+            "cmdclass": ctx.contract.java_class(command),
+            "instancetype": instance_type,
+            "instanceid": instance_id,
+            "created": now,
+            "starts": None if hung_ahead else starts,
+            "due": None if (hung_ahead or fault_hang) else starts + self.duration(command),
+            "begun": False,
+            "status": 0,
+            "resultcode": 0,
+            "result": None,
+            "completed": None,
+            "args": args or {},
+            "accountid": ctx.caller["accountid"],
+            "userid": ctx.caller["userid"],
+            "fail": None,
+        }
+        if fault_fail:
+            job["fail"] = {
+                "errorcode": int(fault_fail.get("errorcode", errors.INTERNAL_ERROR)),
+                "errortext": fault_fail.get("errortext") or "Job failed (failure injected by the lab)",
+            }
+        self.jobs[job["jobid"]] = job
+        self.world.touch()
+        self.tick(now)
+        return job["jobid"]
+
+    def tick(self, now=None):
+        """Start and finish every job whose time has come. Call with the world lock held."""
+        now = time.time() if now is None else now
+        pending = sorted((j for j in self.jobs.values() if j["status"] == 0), key=lambda j: j["created"])
+        for job in pending:
+            if job["starts"] is None:
+                continue
+            if not job["begun"] and now >= job["starts"]:
+                self._hook(job, "begin")
+                job["begun"] = True
+                self.world.touch()
+            if job["begun"] and job["due"] is not None and now >= job["due"]:
+                self._finish(job, now)
+        # jobs queued behind a hung one stay unstarted (starts None) as CloudStack's queue would
+
+    def _hook(self, job, name):
+        cmd = COMMANDS.get(job["cmd"])
+        hook = getattr(cmd, name, None) if cmd else None
+        if hook:
+            hook(self.sim.context(job["cmd"]), job)
+
+    def _finish(self, job, now):
+        cmd = COMMANDS[job["cmd"]]
+        ctx = self.sim.context(job["cmd"])
+        if job["fail"]:
+            if cmd.revert:
+                cmd.revert(ctx, job)
+            self._fail(job, job["fail"]["errorcode"], job["fail"]["errortext"], now)
+            return
+        try:
+            obj = cmd.complete(ctx, job)
+            name = ctx.contract.response_object(job["cmd"])
+            job["result"] = {name: self.sim.shape(job["cmd"], obj)}
+            job["status"] = 1
+            job["resultcode"] = 0
+            job["completed"] = now
+        except errors.ApiError as exc:
+            if cmd.revert:
+                cmd.revert(ctx, job)
+            self._fail(job, exc.errorcode, exc.errortext, now)
+        except Exception as exc:  # a simulator bug: fail the job visibly
+            traceback.print_exc(file=sys.stderr)
+            self._fail(job, errors.INTERNAL_ERROR, "cssim internal error: %s" % exc, now)
+        self.world.touch()
+
+    def _fail(self, job, errorcode, errortext, now):
+        job["status"] = 2
+        # ApiAsyncJobDispatcher always stores INTERNAL_ERROR as the job's result code
+        job["resultcode"] = errors.INTERNAL_ERROR
+        job["result"] = {"errorcode": errorcode, "errortext": errortext}
+        job["completed"] = now
+        self.world.touch()
+
+    def response(self, ctx, job):
+        """queryAsyncJobResult body (fields directly under the response name)."""
+        root = ctx.world.by_name("domain", "ROOT")
+        account = ctx.world.get("account", job["accountid"])
+        out = {
+            "accountid": job["accountid"],
+            "account": account["name"] if account else None,
+            "domainid": root["id"],
+            "domainpath": root["path"],
+            "userid": job["userid"],
+            "cmd": job["cmdclass"],
+            "jobstatus": job["status"],
+            "jobprocstatus": 0,
+            "jobresultcode": job["resultcode"],
+            "jobinstancetype": job["instancetype"],
+            "jobinstanceid": job["instanceid"],
+            "created": fmt_date(job["created"]),
+            "jobid": job["jobid"],
+            "managementserverid": ctx.ms_id,
+        }
+        if job["status"] != 0:
+            out["jobresulttype"] = "object"
+            out["jobresult"] = job["result"]
+            out["completed"] = fmt_date(job["completed"])
+        return {k: v for k, v in out.items() if v is not None}

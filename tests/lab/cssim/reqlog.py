@@ -1,0 +1,62 @@
+"""Request log: in memory and appended to <state-dir>/requests.jsonl, addressed by index."""
+
+import json
+import threading
+from pathlib import Path
+
+LOG_FILE = "requests.jsonl"
+REDACTED = "*****"
+ALWAYS_REDACT = {"apikey", "signature", "sessionkey"}
+SECRET_WORDS = ("password", "secret", "privatekey", "certificate")
+
+
+def redact(pairs):
+    out = {}
+    for name, value in pairs:
+        low = name.lower()
+        if low in ALWAYS_REDACT or any(word in low for word in SECRET_WORDS):
+            value = REDACTED
+        out.setdefault(name, value)
+    return out
+
+
+def is_write(command):
+    """Reads: list*, query*, get*HealthCheck*, listCapabilities. Everything else changes something."""
+    if not command:
+        return False
+    low = command.lower()
+    if low.startswith("list") or low.startswith("query"):
+        return False
+    if low.startswith("get") and "healthcheck" in low:
+        return False
+    return True
+
+
+class RequestLog:
+    def __init__(self, state_dir):
+        self.path = Path(state_dir) / LOG_FILE
+        self.lock = threading.Lock()
+        self.entries = []
+        if self.path.exists():
+            with open(self.path, encoding="utf-8") as fh:
+                for line in fh:
+                    line = line.strip()
+                    if line:
+                        self.entries.append(json.loads(line))
+
+    def next_index(self):
+        with self.lock:
+            return len(self.entries)
+
+    def append(self, entry):
+        with self.lock:
+            entry = dict(entry, index=len(self.entries))
+            self.entries.append(entry)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps(entry, separators=(",", ":")) + "\n")
+            return entry
+
+    def since(self, index=0):
+        with self.lock:
+            return [dict(e) for e in self.entries[max(0, int(index)):]]

@@ -1,0 +1,468 @@
+"""Bring the csops.cloudstack lab up, take it down, or show its state.
+
+    labctl.py up [--no-simulator]    build namespaces, sshd, files under .state/ and start the simulator
+    labctl.py down [--keep-sim-state]  stop everything the lab started and remove its network
+    labctl.py status                 show what is up (exit 0 only when everything is)
+
+`up` and `down` are idempotent: each checks what exists and only does what is missing, so they also repair
+or clean up after an interrupted run. Needs root, iproute2 and openssh-server. See README.md beside this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+LAB_DIR = Path(__file__).resolve().parent
+REPO = LAB_DIR.parent.parent
+sys.path.insert(0, str(LAB_DIR))
+
+from hosts import model, net, proc, render, ssh  # noqa: E402  (after the sys.path tweak)
+
+DEFAULT_API_KEY = "csl-admin-apikey"
+DEFAULT_SECRET_KEY = "csl-admin-secret"
+SIM_PORT = 8080
+
+
+class Paths:
+    """Everything the lab keeps under tests/lab/.state/."""
+
+    def __init__(self, state: Path):
+        self.state = state
+        self.ssh_dir = state / "ssh"
+        self.identity = self.ssh_dir / "id_ed25519"
+        self.authorized_keys = self.ssh_dir / "authorized_keys"
+        self.ssh_config = self.ssh_dir / "ssh_config"
+        self.known_hosts = self.ssh_dir / "known_hosts"
+        self.env = state / "env"
+        self.inventory = state / "inventory.yml"
+        self.record = state / "lab.json"
+        self.lock = state / ".lock"
+        self.logs = state / "logs"
+        self.sim_dir = state / "sim"
+        self.sim_pidfile = state / "run" / "cssim.pid"
+        self.sim_log = self.logs / "cssim.log"
+        # Ansible's ControlPersist sockets: `<dir>/<40 hex>` must fit a unix socket path (108 bytes).
+        cp = state / "cp"
+        if len(str(cp)) + 42 > 100:
+            cp = Path("/tmp") / ("cslab-cp-" + hashlib.sha1(str(state).encode()).hexdigest()[:10])
+        self.control_path_dir = cp
+
+
+def log(msg: str) -> None:
+    print(f"labctl: {msg}", flush=True)
+
+
+@contextlib.contextmanager
+def locked(paths: Paths):
+    paths.state.mkdir(parents=True, exist_ok=True)
+    with open(paths.lock, "w", encoding="ascii") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        yield
+
+
+def preflight() -> None:
+    if os.geteuid() != 0:
+        sys.exit("labctl: must run as root (it creates network namespaces)")
+    missing = [t for t in ("ip", "ssh", "ssh-keygen", "unshare", "hostname") if shutil.which(t) is None]
+    if not os.access(ssh.SSHD, os.X_OK):
+        missing.append(ssh.SSHD)
+    if missing:
+        sys.exit(f"labctl: missing {', '.join(missing)}; run `make setup` (iproute2, openssh-server, ...)")
+
+
+def load_record(paths: Paths) -> dict:
+    try:
+        return json.loads(paths.record.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def save_record(paths: Paths, record: dict) -> None:
+    ssh.write_if_changed(paths.record, json.dumps(record, indent=2, sort_keys=True) + "\n")
+
+
+def python_for_simulator() -> str:
+    venv = REPO / ".venv" / "bin" / "python"
+    return str(venv) if venv.exists() else sys.executable
+
+
+# --- simulator ----------------------------------------------------------------------------------------
+
+
+def management_server(lab: model.Lab) -> model.Machine:
+    for m in lab.machines:
+        if m.kind == "management":
+            return m
+    raise model.TopologyError("topology has no management server with a lab_namespace")
+
+
+def sim_urls(ms: model.Machine) -> dict[str, str]:
+    base = f"http://{ms.address}:{SIM_PORT}"
+    return {"api": f"{base}/client/api", "control": f"{base}/lab", "mark": f"{base}/lab/requests/mark"}
+
+
+def sim_pid(paths: Paths, ms: model.Machine | None = None) -> int | None:
+    pid = proc.read_pid(paths.sim_pidfile)
+    if not proc.alive(pid) or "cssim" not in proc.cmdline(pid):
+        return None
+    if ms is not None and not proc.in_namespace(pid, ms.namespace):
+        return None
+    return pid
+
+
+def sim_answers(url: str, timeout: float = 1.0) -> bool:
+    # No proxy: lab addresses must never be sent to a proxy from the environment.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=timeout) as resp:
+            resp.read()
+            return 200 <= resp.status < 300
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def stop_simulator(paths: Paths) -> int:
+    pid = sim_pid(paths)
+    changed = 0
+    if pid:
+        proc.stop([pid], timeout=10)
+        changed = 1
+    with contextlib.suppress(FileNotFoundError):
+        paths.sim_pidfile.unlink()
+    return changed
+
+
+def ensure_simulator(paths: Paths, lab: model.Lab, topology: Path, api_key: str, secret_key: str,
+                     timeout: float) -> int:
+    ms = management_server(lab)
+    urls = sim_urls(ms)
+    if not (LAB_DIR / "cssim" / "__main__.py").exists():
+        raise RuntimeError(f"simulator package missing: {LAB_DIR / 'cssim'} (use --no-simulator for hosts only)")
+    pid = sim_pid(paths, ms)
+    changed = 0
+    child = None
+    log_start = 0
+    if pid is None:
+        stop_simulator(paths)  # a stale one, e.g. in a namespace that was since recreated
+        paths.sim_dir.mkdir(parents=True, exist_ok=True)
+        paths.sim_pidfile.parent.mkdir(parents=True, exist_ok=True)
+        paths.logs.mkdir(parents=True, exist_ok=True)
+        cmd = ["ip", "netns", "exec", ms.namespace, "env", f"PYTHONPATH={LAB_DIR}", "PYTHONUNBUFFERED=1",
+               python_for_simulator(), "-m", "cssim",
+               "--state-dir", str(paths.sim_dir), "--topology", str(topology),
+               "--host", ms.address, "--port", str(SIM_PORT), "--pidfile", str(paths.sim_pidfile),
+               "--api-key", api_key, "--secret-key", secret_key]
+        with open(paths.sim_log, "ab") as logf:
+            log_start = logf.tell()
+            logf.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} labctl: {' '.join(cmd)}\n".encode())
+            logf.flush()
+            # `ip netns exec` and `env` exec, so the child's pid is the simulator's own.
+            child = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
+                                     start_new_session=True, cwd=str(REPO))
+        paths.sim_pidfile.write_text(f"{child.pid}\n")
+        pid = child.pid
+        changed = 1
+    deadline = time.monotonic() + timeout
+    while not sim_answers(urls["mark"]):
+        dead = child.poll() is not None if child else not proc.alive(pid)
+        if dead or time.monotonic() > deadline:
+            with open(paths.sim_log, "rb") as fh:
+                fh.seek(log_start)
+                tail = "\n".join(fh.read().decode(errors="replace").splitlines()[-40:])
+            why = "exited" if dead else f"did not answer {urls['mark']} within {timeout:.0f}s"
+            if not dead:
+                proc.stop([pid])
+            raise RuntimeError(f"simulator {why}; log {paths.sim_log}:\n{tail}")
+        time.sleep(0.05)
+    return changed
+
+
+# --- up / down / status ------------------------------------------------------------------------------
+
+
+def cmd_up(args, paths: Paths) -> int:
+    preflight()
+    t0 = time.monotonic()
+    topology = Path(args.topology).resolve()
+    lab = model.load(topology)
+    with locked(paths):
+        record = load_record(paths)
+        record["namespaces"] = sorted(set(record.get("namespaces", [])) | set(lab.namespaces))
+        record["root_links"] = sorted(set(record.get("root_links", []))
+                                      | {model.ROOT_BRIDGE} | {m.outer_ifname for m in lab.hosts})
+        record["control_path_dir"] = str(paths.control_path_dir)
+        record["topology"] = str(topology)
+        record["simulator"] = not args.no_simulator
+        save_record(paths, record)  # first, so `down` can clean up whatever a failed `up` leaves
+
+        changes = 0
+        changes += net.ensure_guard_route()  # before any 10.250 address exists
+        changes += net.ensure_bridge(None, model.ROOT_BRIDGE, model.ROOT_ADDR)
+        created = sum(net.ensure_namespace(m.namespace) for m in lab.machines)
+        if created:
+            # ssh masters (Ansible ControlPersist) into a namespace that was just (re)made are dead ends, and
+            # so are processes left in a namespace that was deleted under them.
+            close_ssh_masters(paths, record)
+            changes += len(proc.stop(orphans(record, lab.namespaces)))
+        record["netns_inodes"] = sorted({proc.netns_inode(ns) for ns in lab.namespaces} - {None})
+        save_record(paths, record)
+        changes += created
+        for m in lab.hosts:
+            changes += net.ensure_veth(None, m.outer_ifname, model.ROOT_BRIDGE, m.namespace, m.cidr)
+        for h in lab.kvm_hosts:
+            changes += net.ensure_bridge(h.namespace, model.CLOUD0, model.CLOUD0_ADDR)
+        for v in lab.vms:
+            host = lab.by_name(v.parent)
+            changes += net.ensure_veth(host.namespace, v.outer_ifname, model.CLOUD0, v.namespace, v.cidr)
+        if changes:
+            net.flush_neighbours(lab.namespaces)
+        for m in lab.machines:
+            changes += net.write_netns_etc(m.namespace, render.netns_hosts(lab, m))
+
+        changes += ssh.ensure_keypair(paths.identity)
+        pub = paths.identity.with_suffix(".pub").read_text()
+        changes += ssh.write_if_changed(paths.authorized_keys, pub, 0o600)
+        for m in lab.machines:
+            changes += ssh.ensure_sshd(m, paths.state, paths.authorized_keys)
+        changes += ssh.write_if_changed(paths.known_hosts, ssh.known_hosts(lab, paths.state), 0o644)
+        changes += ssh.write_if_changed(paths.ssh_config,
+                                        ssh.client_config(lab, paths.identity, paths.known_hosts), 0o644)
+        paths.control_path_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        changes += ssh.write_if_changed(
+            paths.inventory,
+            render.inventory(lab, paths.ssh_config, paths.identity, paths.control_path_dir), 0o644)
+
+        ms = management_server(lab)
+        urls = sim_urls(ms)
+        env = {
+            "CLOUDSTACK_ENDPOINT": urls["api"],
+            "CLOUDSTACK_KEY": args.api_key,
+            "CLOUDSTACK_SECRET": args.secret_key,
+            "CSLAB_CONTROL": urls["control"],
+            "CSLAB_INVENTORY": str(paths.inventory),
+            "CSLAB_SSH_CONFIG": str(paths.ssh_config),
+        }
+        if args.no_simulator:
+            log("not starting the simulator (--no-simulator)")
+        else:
+            changes += ensure_simulator(paths, lab, topology, args.api_key, args.secret_key, args.timeout)
+        changes += ssh.write_if_changed(paths.env, render.env_file(env), 0o644)
+
+    log(f"up: {len(lab.machines)} machines, {changes} change(s), {time.monotonic() - t0:.2f}s")
+    log(f"  source {paths.env}; inventory {paths.inventory}; ssh -F {paths.ssh_config} <name>")
+    return 0
+
+
+def close_ssh_masters(paths: Paths, record: dict) -> int:
+    """Ansible ControlPersist masters (and any other ssh client) that use the lab's config or sockets."""
+    changed = 0
+    cp_dirs = {paths.control_path_dir}
+    if record.get("control_path_dir"):
+        cp_dirs.add(Path(record["control_path_dir"]))
+    for d in cp_dirs:
+        if not d.is_dir():
+            continue
+        for sock in d.iterdir():
+            if sock.is_socket():
+                proc.run(["ssh", "-F", "/dev/null", "-O", "exit", "-o", f"ControlPath={sock}", "127.0.0.1"],
+                         check=False, timeout=5)
+                changed += 1
+    markers = [str(paths.ssh_config), str(paths.state)] + [str(d) for d in cp_dirs]
+    pids = [p for p in proc.all_pids() if proc.comm(p) == "ssh" and any(mk in proc.cmdline(p) for mk in markers)]
+    changed += len(proc.stop(pids))
+    for d in cp_dirs:
+        shutil.rmtree(d, ignore_errors=True)
+    return changed
+
+
+def lab_processes(paths: Paths) -> list[int]:
+    """Listeners the lab started, found by their command line (also when their namespace is gone)."""
+    state = str(paths.state)
+    pids = []
+    for p in proc.all_pids():
+        c = proc.cmdline(p)
+        if state in c and (proc.comm(p) == "sshd" or "cssim" in c):
+            pids.append(p)
+    return pids
+
+
+def _foreign_inodes() -> set[int]:
+    """Network namespaces that are certainly not the lab's: the root one and other named ones."""
+    foreign = {proc.pid_netns_inode(1), proc.pid_netns_inode(os.getpid())}
+    with contextlib.suppress(FileNotFoundError):
+        foreign |= {proc.netns_inode(n) for n in os.listdir(proc.NETNS_DIR) if not n.startswith("csl-")}
+    return foreign - {None}
+
+
+def _pids_in(inodes: set[int]) -> list[int]:
+    """sshd and simulator processes in the given network namespaces.
+
+    Limited to what the lab starts there: a namespace inode could in principle be reused by someone else's
+    namespace once the lab's is gone."""
+    inodes = inodes - _foreign_inodes()
+    if not inodes:
+        return []
+    return [p for p in proc.all_pids()
+            if proc.pid_netns_inode(p) in inodes and (proc.comm(p) == "sshd" or "cssim" in proc.cmdline(p))]
+
+
+def orphans(record: dict, namespaces: list[str]) -> list[int]:
+    """Processes in a lab network namespace that lost its name (deleted while they ran)."""
+    current = {proc.netns_inode(ns) for ns in namespaces}
+    return _pids_in(set(record.get("netns_inodes", [])) - current)
+
+
+def recorded_namespace_pids(record: dict) -> list[int]:
+    """Processes in any namespace the last `up` made, named or not."""
+    return _pids_in(set(record.get("netns_inodes", [])))
+
+
+def cmd_down(args, paths: Paths) -> int:
+    preflight()
+    t0 = time.monotonic()
+    with locked(paths):
+        record = load_record(paths)
+        try:
+            lab = model.load(Path(args.topology).resolve())
+        except (OSError, model.TopologyError) as exc:
+            log(f"warning: cannot read topology ({exc}); cleaning up from the record only")
+            lab = model.Lab(machines=[])
+        namespaces = set(record.get("namespaces", [])) | set(lab.namespaces) | set(net.existing_lab_namespaces())
+        root_links = set(record.get("root_links", [])) | {model.ROOT_BRIDGE} | {m.outer_ifname for m in lab.hosts}
+
+        changes = close_ssh_masters(paths, record)
+        changes += stop_simulator(paths)
+        for m in lab.machines:
+            changes += ssh.stop_sshd(ssh.SshdPaths(paths.state, m))
+        changes += len(proc.stop(lab_processes(paths)))
+        for ns in sorted(namespaces):
+            changes += len(proc.stop(proc.namespace_pids(ns)))
+        changes += len(proc.stop(recorded_namespace_pids(record)))
+
+        # Root ends of the veths first (their peers go with them), then bridges and namespaces.
+        for name in sorted(set(net.root_lab_links()) | root_links):
+            if name != model.ROOT_BRIDGE:
+                changes += net.delete_root_link(name)
+        changes += net.delete_root_link(model.ROOT_BRIDGE)
+        for ns in sorted(namespaces):
+            changes += net.delete_namespace(ns)
+            changes += net.remove_netns_etc(ns)
+        changes += net.remove_guard_route()
+
+        for f in (paths.env, paths.inventory, paths.sim_pidfile):
+            with contextlib.suppress(FileNotFoundError):
+                f.unlink()
+                changes += 1
+        if not args.keep_sim_state and paths.sim_dir.exists():
+            shutil.rmtree(paths.sim_dir, ignore_errors=True)
+            changes += 1
+        with contextlib.suppress(FileNotFoundError):
+            paths.record.unlink()
+
+    left = leftovers(paths, namespaces)
+    if left:
+        log("down: NOT clean: " + "; ".join(left))
+        return 1
+    log(f"down: {changes} change(s), {time.monotonic() - t0:.2f}s")
+    return 0
+
+
+def leftovers(paths: Paths, namespaces: set[str]) -> list[str]:
+    left = []
+    ns_left = [ns for ns in sorted(namespaces) if (proc.NETNS_DIR / ns).exists()]
+    if ns_left:
+        left.append("namespaces " + ", ".join(ns_left))
+    links = net.root_lab_links()
+    if links:
+        left.append("links " + ", ".join(links))
+    if net.guard_route_present():
+        left.append("guard route")
+    procs = lab_processes(paths)
+    if procs:
+        left.append("processes " + ", ".join(map(str, procs)))
+    return left
+
+
+def cmd_status(args, paths: Paths) -> int:
+    try:
+        lab = model.load(Path(args.topology).resolve())
+    except (OSError, model.TopologyError) as exc:
+        print(f"topology: {exc}")
+        return 1
+    ok = True
+    root = net.links(None)
+
+    def line(what: str, good: bool, detail: str = "") -> None:
+        nonlocal ok
+        ok = ok and good
+        print(f"  {'up  ' if good else 'DOWN'}  {what:<34} {detail}")
+
+    print("network")
+    line(f"guard route unreachable {model.LAB_NET}", net.guard_route_present(), f"metric {model.GUARD_METRIC}")
+    br = root.get(model.ROOT_BRIDGE)
+    line(f"bridge {model.ROOT_BRIDGE}", br is not None and model.ROOT_ADDR in net._inet(br), model.ROOT_ADDR)
+    print("machines")
+    for m in lab.machines:
+        ns_ok = net.namespace_ok(m.namespace)
+        link_ok = ns_ok and m.cidr in net._inet(net.links(m.namespace).get(model.NS_IFNAME) or {})
+        pid = ssh.sshd_pid(m, ssh.SshdPaths(paths.state, m)) if ns_ok else None
+        detail = (f"ns {m.namespace} {'ok' if ns_ok else 'missing'}, {m.cidr} {'ok' if link_ok else 'missing'}, "
+                  f"sshd :{m.port} {'pid ' + str(pid) if pid else 'not running'}")
+        where = f" on {m.parent}" if m.is_vm else ""
+        line(f"{m.name} ({m.kind}{where})", ns_ok and link_ok and bool(pid), detail)
+    print("simulator")
+    try:
+        ms = management_server(lab)
+        pid = sim_pid(paths, ms)
+        urls = sim_urls(ms)
+        answering = bool(pid) and sim_answers(urls["mark"])
+        if not pid and load_record(paths).get("simulator") is False:
+            print(f"  skip  {'cssim':<34} not started (up --no-simulator)")
+        else:
+            line("cssim", answering, f"{urls['api']} " + (f"pid {pid}" if pid else "not running"))
+    except model.TopologyError as exc:
+        line("cssim", False, str(exc))
+    print("files")
+    for f in (paths.env, paths.inventory, paths.ssh_config):
+        line(str(f.relative_to(REPO) if f.is_relative_to(REPO) else f), f.exists())
+    print("lab is up" if ok else "lab is not (fully) up")
+    return 0 if ok else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="labctl.py", description=__doc__.split("\n\n", maxsplit=1)[0])
+    parser.add_argument("--topology", default=str(LAB_DIR / "topology.yml"), help="default: %(default)s")
+    parser.add_argument("--state-dir", default=str(LAB_DIR / ".state"), help="default: %(default)s")
+    sub = parser.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="build the lab (idempotent)")
+    up.add_argument("--no-simulator", action="store_true", help="hosts only, do not start cssim")
+    up.add_argument("--api-key", default=os.environ.get("CSLAB_API_KEY", DEFAULT_API_KEY))
+    up.add_argument("--secret-key", default=os.environ.get("CSLAB_SECRET_KEY", DEFAULT_SECRET_KEY))
+    up.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for the simulator")
+    down = sub.add_parser("down", help="tear the lab down (idempotent)")
+    down.add_argument("--keep-sim-state", action="store_true", help="keep the simulator's state directory")
+    sub.add_parser("status", help="show what is up; exit 0 only when everything is")
+    args = parser.parse_args(argv)
+    paths = Paths(Path(args.state_dir).resolve())
+    handlers = {"up": cmd_up, "down": cmd_down, "status": cmd_status}
+    try:
+        return handlers[args.command](args, paths)
+    except (RuntimeError, model.TopologyError, subprocess.TimeoutExpired) as exc:
+        print(f"labctl {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
