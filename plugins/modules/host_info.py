@@ -90,7 +90,7 @@ hosts:
     hosttags: {description: "Host tags, comma separated.", type: str}
 """
 
-from ansible_collections.csops.cloudstack.plugins.module_utils._api.info import location_filters, project
+from ansible_collections.csops.cloudstack.plugins.module_utils._api.info import list_projected, location_filters
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.module import CloudStackModule
 
 HOST_KEYS = (
@@ -111,10 +111,7 @@ def list_hosts(module):
         hypervisor=params["hypervisor"],
         type=None if params["type"].lower() == "all" else params["type"],
     )
-    hosts = module.client.list("listHosts", filters)
-    if params["name"]:
-        hosts = [h for h in hosts if h.get("name") == params["name"]]
-    hosts = sorted((project(h, HOST_KEYS) for h in hosts), key=lambda h: (h["name"] or "", h["id"] or ""))
+    hosts = list_projected(module.client, "listHosts", filters, HOST_KEYS, name=params["name"])
     return dict(changed=False, hosts=hosts)
 
 

@@ -111,7 +111,7 @@ routers:
     created: {description: "Creation date.", type: str}
 """
 
-from ansible_collections.csops.cloudstack.plugins.module_utils._api.info import location_filters, project
+from ansible_collections.csops.cloudstack.plugins.module_utils._api.info import list_projected, location_filters
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.module import CloudStackModule
 
 ROUTER_KEYS = (
@@ -137,12 +137,9 @@ def list_routers(module):
         healthchecksfailed=params["health_checks_failed"],
         listall=True,
     )
-    routers = module.client.list("listRouters", filters)
-    if params["name"]:
-        routers = [r for r in routers if r.get("name") == params["name"]]
+    routers = list_projected(module.client, "listRouters", filters, ROUTER_KEYS, name=params["name"])
     if params["requires_upgrade"] is not None:
         routers = [r for r in routers if bool(r.get("requiresupgrade")) == params["requires_upgrade"]]
-    routers = sorted((project(r, ROUTER_KEYS) for r in routers), key=lambda r: (r["name"] or "", r["id"] or ""))
     return dict(changed=False, routers=routers)
 
 

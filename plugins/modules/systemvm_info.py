@@ -80,7 +80,7 @@ systemvms:
     created: {description: "Creation date.", type: str}
 """
 
-from ansible_collections.csops.cloudstack.plugins.module_utils._api.info import location_filters, project
+from ansible_collections.csops.cloudstack.plugins.module_utils._api.info import list_projected, location_filters
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.module import CloudStackModule
 
 SYSTEMVM_KEYS = (
@@ -93,10 +93,7 @@ def list_systemvms(module):
     params = module.params
     filters = location_filters(module.client, params, ("zone", "pod", "host"))
     filters.update(name=params["name"], id=params["id"], systemvmtype=params["type"], state=params["state"])
-    vms = module.client.list("listSystemVms", filters)
-    if params["name"]:
-        vms = [vm for vm in vms if vm.get("name") == params["name"]]
-    vms = sorted((project(vm, SYSTEMVM_KEYS) for vm in vms), key=lambda vm: (vm["name"] or "", vm["id"] or ""))
+    vms = list_projected(module.client, "listSystemVms", filters, SYSTEMVM_KEYS, name=params["name"])
     return dict(changed=False, systemvms=vms)
 
 

@@ -13,6 +13,15 @@ def project(item, keys):
     return {key: item.get(key) for key in keys}
 
 
+def list_projected(client, command, filters, keys, name=None):
+    """Every item of ``command`` matching ``filters`` (and exactly ``name``, CloudStack's name filter being a
+    substring match for some commands), reduced to ``keys`` and sorted by name then id."""
+    items = client.list(command, filters)
+    if name:
+        items = [item for item in items if item.get("name") == name]
+    return sorted((project(item, keys) for item in items), key=lambda item: (item["name"] or "", item["id"] or ""))
+
+
 def location_filters(client, params, kinds=("zone", "pod", "cluster", "host")):
     """API filter parameters (``zoneid`` ...) from options named after ``kinds``, which hold names or ids."""
     filters = {}
