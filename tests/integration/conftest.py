@@ -35,11 +35,28 @@ def read_env_file(path):
     return env
 
 
+LAB_BRIDGE = "cslbr0"
+
+
+def lab_route_is_local(address):
+    """Whether traffic to ``address`` stays on the lab bridge. When the lab is down its addresses would follow
+    the default route off the machine, so no test may send anything then."""
+    proc = subprocess.run(["ip", "-j", "route", "get", address], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        return False
+    routes = json.loads(proc.stdout or "[]")
+    return bool(routes) and all(route.get("dev") == LAB_BRIDGE for route in routes)
+
+
 @pytest.fixture(scope="session")
 def lab_env():
     if not os.path.exists(ENV_FILE):
         pytest.fail("the lab is not up: run `make lab-up` (tests/lab/.state/env is missing)")
-    return read_env_file(ENV_FILE)
+    env = read_env_file(ENV_FILE)
+    host = env["CLOUDSTACK_ENDPOINT"].split("//", 1)[1].split("/", 1)[0].split(":")[0]
+    if not lab_route_is_local(host):
+        pytest.fail("the lab is not up: %s is not routed through %s; run `make lab-up`" % (host, LAB_BRIDGE))
+    return env
 
 
 @pytest.fixture(scope="session")
@@ -49,6 +66,12 @@ def control(lab_env):
 
 @pytest.fixture(autouse=True)
 def _clean_faults(request):
+    uses_lab = {"control", "ansible", "lab_env"} & set(request.fixturenames)
+    if uses_lab:
+        env = request.getfixturevalue("lab_env")
+        host = env["CLOUDSTACK_ENDPOINT"].split("//", 1)[1].split("/", 1)[0].split(":")[0]
+        if not lab_route_is_local(host):
+            pytest.fail("the lab went down: %s is no longer routed through %s" % (host, LAB_BRIDGE))
     yield
     if "control" in request.fixturenames:
         request.getfixturevalue("control").clear_faults()

@@ -16,6 +16,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,7 @@ from hosts import model, net, proc, render, ssh  # noqa: E402  (after the sys.pa
 DEFAULT_API_KEY = "csl-admin-apikey"
 DEFAULT_SECRET_KEY = "csl-admin-secret"
 SIM_PORT = 8080
+LIBVIRT_HOST = "kvm1"  # the test host whose namespace runs the lab libvirtd (tests/lab/libvirt/labvirt.py)
 
 
 class Paths:
@@ -53,6 +55,8 @@ class Paths:
         self.sim_dir = state / "sim"
         self.sim_pidfile = state / "run" / "cssim.pid"
         self.sim_log = self.logs / "cssim.log"
+        # stand-in for `systemctl restart cloudstack-management` on ms1 (the inventory names it)
+        self.ms_script = state / "bin" / "cloudstack-management"
         # Ansible's ControlPersist sockets: `<dir>/<40 hex>` must fit a unix socket path (108 bytes).
         cp = state / "cp"
         if len(str(cp)) + 42 > 100:
@@ -110,7 +114,8 @@ def management_server(lab: model.Lab) -> model.Machine:
 
 def sim_urls(ms: model.Machine) -> dict[str, str]:
     base = f"http://{ms.address}:{SIM_PORT}"
-    return {"api": f"{base}/client/api", "control": f"{base}/lab", "mark": f"{base}/lab/requests/mark"}
+    return {"api": f"{base}/client/api", "control": f"{base}/lab", "mark": f"{base}/lab/requests/mark",
+            "health": f"{base}/lab/health"}
 
 
 def sim_pid(paths: Paths, ms: model.Machine | None = None) -> int | None:
@@ -144,6 +149,21 @@ def stop_simulator(paths: Paths) -> int:
     return changed
 
 
+def sim_command(paths: Paths, ms: model.Machine, topology: Path, api_key: str, secret_key: str) -> list[str]:
+    """The simulator's command line, run inside the management server's namespace."""
+    return [shutil.which("ip") or "ip", "netns", "exec", ms.namespace, "env", f"PYTHONPATH={LAB_DIR}",
+            "PYTHONUNBUFFERED=1", python_for_simulator(), "-m", "cssim",
+            "--state-dir", str(paths.sim_dir), "--topology", str(topology),
+            "--host", ms.address, "--port", str(SIM_PORT), "--pidfile", str(paths.sim_pidfile),
+            "--api-key", api_key, "--secret-key", secret_key]
+
+
+def management_script(paths: Paths, ms: model.Machine, topology: Path, api_key: str, secret_key: str) -> str:
+    return render.management_script(
+        sim_command(paths, ms, topology, api_key, secret_key), paths.sim_pidfile, paths.sim_log,
+        sim_urls(ms)["health"], python_for_simulator(), REPO, shutil.which("setsid") or "setsid")
+
+
 def ensure_simulator(paths: Paths, lab: model.Lab, topology: Path, api_key: str, secret_key: str,
                      timeout: float) -> int:
     ms = management_server(lab)
@@ -159,11 +179,7 @@ def ensure_simulator(paths: Paths, lab: model.Lab, topology: Path, api_key: str,
         paths.sim_dir.mkdir(parents=True, exist_ok=True)
         paths.sim_pidfile.parent.mkdir(parents=True, exist_ok=True)
         paths.logs.mkdir(parents=True, exist_ok=True)
-        cmd = ["ip", "netns", "exec", ms.namespace, "env", f"PYTHONPATH={LAB_DIR}", "PYTHONUNBUFFERED=1",
-               python_for_simulator(), "-m", "cssim",
-               "--state-dir", str(paths.sim_dir), "--topology", str(topology),
-               "--host", ms.address, "--port", str(SIM_PORT), "--pidfile", str(paths.sim_pidfile),
-               "--api-key", api_key, "--secret-key", secret_key]
+        cmd = sim_command(paths, ms, topology, api_key, secret_key)
         with open(paths.sim_log, "ab") as logf:
             log_start = logf.tell()
             logf.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} labctl: {' '.join(cmd)}\n".encode())
@@ -240,11 +256,21 @@ def cmd_up(args, paths: Paths) -> int:
         changes += ssh.write_if_changed(paths.ssh_config,
                                         ssh.client_config(lab, paths.identity, paths.known_hosts), 0o644)
         paths.control_path_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        ms = management_server(lab)
+        paths.ms_script.parent.mkdir(parents=True, exist_ok=True)
+        changes += ssh.write_if_changed(
+            paths.ms_script, management_script(paths, ms, topology, args.api_key, args.secret_key), 0o755)
+        extra_vars = {
+            ms.name: {"cloudstack_management_restart_command": f"{shlex.quote(str(paths.ms_script))} restart"},
+            # the lab's libvirtd runs in kvm1's namespace (tests/lab/libvirt/labvirt.py); restarts are real
+            LIBVIRT_HOST: {"libvirt_hooks_restart_command":
+                           f"/usr/bin/python3 {shlex.quote(str(REPO / 'tests' / 'lab' / 'libvirt' / 'labvirt.py'))} "
+                           "restart"},
+        }
         changes += ssh.write_if_changed(
             paths.inventory,
-            render.inventory(lab, paths.ssh_config, paths.identity, paths.control_path_dir), 0o644)
+            render.inventory(lab, paths.ssh_config, paths.identity, paths.control_path_dir, extra_vars), 0o644)
 
-        ms = management_server(lab)
         urls = sim_urls(ms)
         env = {
             "CLOUDSTACK_ENDPOINT": urls["api"],
@@ -361,7 +387,7 @@ def cmd_down(args, paths: Paths) -> int:
             changes += net.remove_netns_etc(ns)
         changes += net.remove_guard_route()
 
-        for f in (paths.env, paths.inventory, paths.sim_pidfile):
+        for f in (paths.env, paths.inventory, paths.sim_pidfile, paths.ms_script):
             with contextlib.suppress(FileNotFoundError):
                 f.unlink()
                 changes += 1
@@ -435,7 +461,7 @@ def cmd_status(args, paths: Paths) -> int:
     except model.TopologyError as exc:
         line("cssim", False, str(exc))
     print("files")
-    for f in (paths.env, paths.inventory, paths.ssh_config):
+    for f in (paths.env, paths.inventory, paths.ssh_config, paths.ms_script):
         line(str(f.relative_to(REPO) if f.is_relative_to(REPO) else f), f.exists())
     print("lab is up" if ok else "lab is not (fully) up")
     return 0 if ok else 1

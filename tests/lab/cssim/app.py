@@ -1,6 +1,7 @@
 """The simulator: world, contract, settings, jobs, faults and request log, and the API pipeline."""
 
 import json
+import os
 import sys
 import threading
 import time
@@ -106,6 +107,10 @@ class Simulator:
         else:
             self.world = World(self.state_dir, self._seed())
             self.world.touch()
+        # every start of the process is a "boot" of the management server (persisted; tests prove restarts)
+        self.world.state["boot"] = int(self.world.state.get("boot", 0)) + 1
+        self.world.state["started_at"] = time.time()
+        self.world.touch()
         self.catalog = Catalog(self.world.version)
         self.user_id = self._user_id()
         self.jobs = JobManager(self)
@@ -123,6 +128,10 @@ class Simulator:
     def _user_id(self):
         from .world import stable_id
         return stable_id("user", "admin")
+
+    def health(self, url):
+        return {"ok": True, "url": url, "version": self.world.version, "boot": self.world.state["boot"],
+                "started_at": self.world.state["started_at"], "pid": os.getpid()}
 
     def context(self, command, fired=()):
         return Ctx(self, command, fired)
@@ -151,7 +160,9 @@ class Simulator:
 
     def reset(self):
         with self.world.lock:
+            boot = {k: self.world.state.get(k) for k in ("boot", "started_at")}
             self.world.state = self._seed()
+            self.world.state.update(boot)
             self.faults.forget()
             self.world.save()
 

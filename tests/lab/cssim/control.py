@@ -1,6 +1,7 @@
 """Client for the simulator's unsigned control API (tests and labctl use it). Standard library only."""
 
 import json
+import time
 import urllib.error
 import urllib.request
 from urllib.parse import urlencode, urlsplit
@@ -77,8 +78,22 @@ class LabControl:
 
     # ----- jobs, state -----
 
+    def fail_template(self, name, status=None, zone=None, at="end"):
+        """Make template ``name``'s download fail (in ``zone``, a name or id, else everywhere) with ``status``
+        (default: a checksum failure text), now for downloads in progress and for later registrations."""
+        spec = {"kind": "template_fail", "name": name, "at": at}
+        if status is not None:
+            spec["status"] = status
+        if zone is not None:
+            spec["zone"] = zone
+        return self.add_fault(spec)
+
     def set_job_durations(self, durations=None, **by_command):
-        """set_job_durations({"stopSystemVm": 0.2}) or set_job_durations(stopSystemVm=0.2)."""
+        """set_job_durations({"stopSystemVm": 0.2}) or set_job_durations(stopSystemVm=0.2).
+
+        Besides async commands: "upgradeRouterTemplate" (each router reboot job it submits), "templateDownload"
+        (a registered template's download per zone) and "systemVmRecreate" (destroyed SSVM/CPVM -> replacement).
+        """
         mapping = dict(durations or {}, **by_command)
         return self._call("POST", "/lab/jobs/durations", mapping)
 
@@ -97,4 +112,21 @@ class LabControl:
         return self._call("GET", "/lab/state")
 
     def health(self):
+        """{ok, url, version, boot, started_at, pid}: ``boot`` counts starts of the simulator (persisted)."""
         return self._call("GET", "/lab/health")
+
+    def wait_healthy(self, timeout=60, min_boot=None, interval=0.1):
+        """Poll /lab/health until the simulator answers (with ``min_boot``: reports at least that boot).
+
+        Returns the health answer; raises TimeoutError. Use it after a management-server restart."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                health = self.health()
+                if min_boot is None or health["boot"] >= min_boot:
+                    return health
+            except (OSError, ControlError, ValueError):
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError("simulator at %s did not answer within %ss" % (self.base, timeout))
+            time.sleep(interval)

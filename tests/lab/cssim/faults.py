@@ -7,6 +7,13 @@ Kinds (``command`` may be "*" for every command):
   job_fail    {"command", "nth"?, "errortext"?, "errorcode"?}  the async job fails when it completes
   job_hang    {"command", "nth"?}                   the async job never completes
   host_state  {"host", "state", "resourcestate"?}   set a host's state now (undone by clearing faults)
+  template_fail {"name", "status"?, "zone"?, "at"?}  the download of template ``name`` (in zone ``zone``, a
+              name or id; default every zone) fails with ``status`` (default: a checksum failure text) at
+              "end" (default, after the download) or "start"; applies to downloads in progress now and to
+              registrations while the fault is set. Clearing faults does not undo a failed download.
+
+job_fail and job_hang on upgradeRouterTemplate may name a ``router`` (name or id): only that router's reboot
+job fails/hangs; without it every job of the call does.
 
 ``nth`` counts calls of the command from when the fault was added (1 = the next call); the fault then
 fires on that call only. Without ``nth`` it fires on every call.
@@ -15,8 +22,10 @@ fires on that call only. Without ``nth`` it fires on every call.
 import threading
 import time
 
+from . import templates
+
 CALL_KINDS = ("latency", "http_error", "api_error", "job_fail", "job_hang")
-KINDS = CALL_KINDS + ("host_state",)
+KINDS = CALL_KINDS + ("host_state", "template_fail")
 HOST_STATES = ("Up", "Down", "Disconnected", "Alert", "Connecting", "Error", "Rebalancing", "Removed")
 RESOURCE_STATES = ("Enabled", "Disabled", "PrepareForMaintenance", "Maintenance", "ErrorInMaintenance", "Error",
                    "Unmanaged")
@@ -58,6 +67,8 @@ class Faults:
             if kind == "api_error":
                 fault["errorcode"] = int(fault.get("errorcode", 530))
             fault["calls"] = 0
+        elif kind == "template_fail":
+            self._apply_template_fail(fault, world)
         else:
             self._apply_host_state(fault, world)
         with self.lock:
@@ -87,6 +98,38 @@ class Faults:
             if rstate is not None:
                 host["resourcestate"] = rstate
             world.touch()
+
+    def _apply_template_fail(self, fault, world):
+        if not isinstance(fault.get("name"), str) or not fault["name"]:
+            raise FaultError("template_fail needs the template's name")
+        if fault.setdefault("at", "end") not in ("start", "end"):
+            raise FaultError('template_fail "at" is "start" or "end"')
+        if fault.get("zone") is not None:
+            zone = world.by_name("zone", fault["zone"]) or world.get("zone", fault["zone"])
+            if zone is None:
+                raise FaultError("no zone %r" % fault["zone"])
+            fault["zoneid"] = zone["id"]
+        with world.lock:
+            for tpl in world.all("template").values():
+                if tpl["name"] != fault["name"]:
+                    continue
+                for zone_id in templates.downloading(tpl):
+                    if fault.get("zoneid") in (None, zone_id):
+                        templates.fail_download(tpl, zone_id, self.template_status(fault, tpl), fault["at"])
+                        world.touch()
+
+    @staticmethod
+    def template_status(fault, tpl):
+        return fault.get("status") or templates.checksum_status(tpl.get("url"), tpl.get("checksum"))
+
+    def template_failure(self, name, zone_id):
+        """The template_fail fault set for a template name and zone, or None."""
+        with self.lock:
+            for fault in self.items:
+                if fault["kind"] == "template_fail" and fault["name"] == name \
+                        and fault.get("zoneid") in (None, zone_id):
+                    return dict(fault)
+        return None
 
     def clear(self, world):
         with self.lock:

@@ -10,11 +10,18 @@ import time
 import traceback
 import uuid
 
-from . import errors
+from . import errors, lifecycle
 from .registry import COMMANDS
 from .world import fmt_date
 
-DEFAULT_DURATIONS = {"startSystemVm": 2.0, "stopSystemVm": 1.5, "rebootSystemVm": 2.0}
+DEFAULT_DURATIONS = {
+    "startSystemVm": 2.0, "stopSystemVm": 1.5, "rebootSystemVm": 2.0, "destroySystemVm": 2.0, "migrateSystemVm": 2.0,
+    "rebootRouter": 3.0,
+    # not commands: timings of things the management server does on its own (see lifecycle.py)
+    "upgradeRouterTemplate": 4.0,  # each router reboot job upgradeRouterTemplate submits
+    "templateDownload": 5.0,       # a registered template's download in each zone
+    "systemVmRecreate": 3.0,       # destroyed SSVM/CPVM -> its replacement appears (then boots for startSystemVm)
+}
 FALLBACK_DURATION = 1.0
 
 
@@ -58,14 +65,18 @@ class JobManager:
                     found = job
         return found
 
-    def submit(self, ctx, instance_type, instance_id, args=None):
-        command = ctx.command
+    def submit(self, ctx, instance_type, instance_id, args=None, command=None, duration_key=None, faults=None,
+               accountid=None):
+        """Queue a job. ``command`` (whose hooks run it) defaults to the caller's; ``duration_key`` to the
+        command; ``faults`` (job_fail/job_hang that apply) to the faults fired on the call."""
+        command = command or ctx.command
         now = time.time()
         queue = [j for j in self.jobs.values() if j["status"] == 0 and j["instanceid"] == instance_id]
         hung_ahead = any(j["due"] is None for j in queue)
         starts = max([now] + [j["due"] for j in queue if j["due"] is not None])
-        fault_fail = next((f for f in ctx.fired if f["kind"] == "job_fail"), None)
-        fault_hang = next((f for f in ctx.fired if f["kind"] == "job_hang"), None)
+        faults = ctx.fired if faults is None else faults
+        fault_fail = next((f for f in faults if f["kind"] == "job_fail"), None)
+        fault_hang = next((f for f in faults if f["kind"] == "job_hang"), None)
         job = {
             "jobid": str(uuid.uuid4()),
             "cmd": command,
@@ -74,14 +85,14 @@ class JobManager:
             "instanceid": instance_id,
             "created": now,
             "starts": None if hung_ahead else starts,
-            "due": None if (hung_ahead or fault_hang) else starts + self.duration(command),
+            "due": None if (hung_ahead or fault_hang) else starts + self.duration(duration_key or command),
             "begun": False,
             "status": 0,
             "resultcode": 0,
             "result": None,
             "completed": None,
             "args": args or {},
-            "accountid": ctx.caller["accountid"],
+            "accountid": accountid or ctx.caller["accountid"],
             "userid": ctx.caller["userid"],
             "fail": None,
         }
@@ -102,13 +113,33 @@ class JobManager:
         for job in pending:
             if job["starts"] is None:
                 continue
-            if not job["begun"] and now >= job["starts"]:
-                self._hook(job, "begin")
-                job["begun"] = True
-                self.world.touch()
-            if job["begun"] and job["due"] is not None and now >= job["due"]:
-                self._finish(job, now)
+            try:
+                self._step(job, now)
+            except errors.ApiError as exc:  # e.g. the job's VM was destroyed while the job waited in the queue
+                self._fail(job, exc.errorcode, exc.errortext, now)
+            except Exception as exc:  # a simulator bug: fail the job visibly, keep the other jobs going
+                traceback.print_exc(file=sys.stderr)
+                self._fail(job, errors.INTERNAL_ERROR, "cssim internal error: %s" % exc, now)
         # jobs queued behind a hung one stay unstarted (starts None) as CloudStack's queue would
+        lifecycle.tick(self.sim, now)
+
+    def _step(self, job, now):
+        if not job["begun"] and now >= job["starts"]:
+            self._hook(job, "begin")
+            job["begun"] = True
+            self.world.touch()
+        if job["begun"] and job["due"] is not None and now >= job["due"]:
+            self._finish(job, now)
+        elif job["begun"] and job["due"] is not None:
+            self._progress(job, now)
+
+    def _progress(self, job, now):
+        """``progress(ctx, job, fraction)`` hooks move an entity through intermediate states."""
+        cmd = COMMANDS.get(job["cmd"])
+        hook = getattr(cmd, "progress", None) if cmd else None
+        if hook:
+            span = max(job["due"] - job["starts"], 1e-9)
+            hook(self.sim.context(job["cmd"]), job, min(1.0, (now - job["starts"]) / span))
 
     def _hook(self, job, name):
         cmd = COMMANDS.get(job["cmd"])

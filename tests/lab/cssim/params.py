@@ -3,7 +3,8 @@
 A handler declares its parameters as ``{name: spec}``. A spec is ``[~]type[:kind][!]``:
 
 - ``type``: string, uuid, boolean, integer, short, long, list, map, date (the contract's vocabulary)
-- ``:kind``: for uuid (and ``list:uuid:kind``) the entity kind the id must resolve to
+- ``:kind``: for uuid (and ``list:uuid:kind``) the entity kind the id must resolve to; ``kind|-1`` also
+  accepts ``-1`` (CloudStack's "all", e.g. registerTemplate's zoneid=-1 for a cross-zone template)
 - ``!``: required
 - ``~``: accepted by CloudStack but not simulated: using it gets a clear 431 instead of a silent no-op
 """
@@ -21,7 +22,7 @@ INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
 class Spec:
-    __slots__ = ("name", "type", "kind", "item_type", "required", "simulated")
+    __slots__ = ("name", "type", "kind", "item_type", "required", "simulated", "allow_all")
 
     def __init__(self, name, text):
         self.name = name
@@ -38,6 +39,9 @@ class Spec:
             self.kind = parts[2] if len(parts) > 2 else None
         elif len(parts) > 1:
             self.kind = parts[1]
+        self.allow_all = bool(self.kind and self.kind.endswith("|-1"))
+        if self.allow_all:
+            self.kind = self.kind[:-3] or None
 
     def __repr__(self):
         return "Spec(%s %s%s)" % (self.name, self.type, "!" if self.required else "")
@@ -149,7 +153,9 @@ def _bad_entity(cmdl, name, raw):
     )
 
 
-def _uuid(cmdl, name, kind, raw, world):
+def _uuid(cmdl, name, kind, raw, world, allow_all=False):
+    if allow_all and raw == "-1":
+        return raw
     if not UUID_RE.match(raw) or (kind and not world.exists(kind, raw)):
         raise _bad_entity(cmdl, name, raw)
     return raw
@@ -188,11 +194,11 @@ def _convert(cmdl, spec, raw, contract_spec, world):
     if kind == "long":
         return _integer(cmdl, spec, raw, -(2**63), 2**63 - 1)
     if kind == "uuid":
-        return _uuid(cmdl, spec.name, spec.kind, raw, world)
+        return _uuid(cmdl, spec.name, spec.kind, raw, world, spec.allow_all)
     if kind == "list":
         items = [token for token in raw.split(",") if token != ""]
         if spec.item_type == "uuid":
-            return [_uuid(cmdl, spec.name, spec.kind, token.strip(), world) for token in items]
+            return [_uuid(cmdl, spec.name, spec.kind, token.strip(), world, spec.allow_all) for token in items]
         return [token.strip() for token in items]
     if kind == "date":
         return raw

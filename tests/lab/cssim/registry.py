@@ -9,7 +9,7 @@ COMMANDS = {}
 
 
 class Command:
-    def __init__(self, name, func, params, begin=None, complete=None, revert=None, instance_type=None):
+    def __init__(self, name, func, params, begin=None, complete=None, revert=None, instance_type=None, progress=None):
         self.name = name
         self.func = func
         self.declared = dict(params)
@@ -18,6 +18,7 @@ class Command:
         self.begin = begin
         self.complete = complete
         self.revert = revert
+        self.progress = progress
         self.instance_type = instance_type
 
     @property
@@ -25,18 +26,19 @@ class Command:
         return self.complete is not None
 
 
-def command(name, params=None, begin=None, complete=None, revert=None, instance_type=None):
+def command(name, params=None, begin=None, complete=None, revert=None, instance_type=None, progress=None):
     """Register ``func(ctx, p)`` as the handler of API command ``name``.
 
     ``params`` declares every parameter the command accepts (see params.py). For async commands,
     ``complete(ctx, job)`` finishes a job and returns the result object; ``begin(ctx, job)`` runs when the
-    job starts executing and ``revert(ctx, job)`` when an injected failure ends it.
+    job starts executing, ``progress(ctx, job, fraction)`` on every tick in between (fraction of the
+    job's duration elapsed) and ``revert(ctx, job)`` when a failure ends it.
     """
 
     def wrap(func):
         if name in COMMANDS:
             raise ValueError("command %s registered twice" % name)
-        COMMANDS[name] = Command(name, func, params or {}, begin, complete, revert, instance_type)
+        COMMANDS[name] = Command(name, func, params or {}, begin, complete, revert, instance_type, progress)
         return func
 
     return wrap

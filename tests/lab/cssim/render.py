@@ -1,6 +1,6 @@
 """Response objects built from world entities (field names as in the contract's response_fields)."""
 
-from . import versions
+from . import templates, versions
 from .world import fmt_date, stable_id
 
 PUBLIC_GATEWAY = "203.0.113.1"  # TEST-NET-3: these public addresses exist in API answers only
@@ -211,7 +211,7 @@ def systemvm(ctx, vm, with_job=True):
     return {k: v for k, v in out.items() if v is not None}
 
 
-def router(ctx, r, fetch_health=False):
+def router(ctx, r, fetch_health=False, with_job=True):
     w = ctx.world
     acc = w.get("account", r["accountid"])
     dom = w.get("domain", acc["domainid"])
@@ -268,7 +268,8 @@ def router(ctx, r, fetch_health=False):
                 for c in checks
             ]
     out["nic"] = _router_nics(out, r, net)
-    out.update(_job_fields(ctx, r["id"]))
+    if with_job:
+        out.update(_job_fields(ctx, r["id"]))
     return {k: v for k, v in out.items() if v is not None}
 
 
@@ -306,10 +307,10 @@ def template_rows(ctx, t):
         "isfeatured": t["isfeatured"],
         "isready": True,
         "created": fmt_date(t["created"]),
-        "passwordenabled": False,
-        "sshkeyenabled": False,
+        "passwordenabled": t.get("passwordenabled", False),
+        "sshkeyenabled": t.get("sshkeyenabled", False),
         "format": t["format"],
-        "isextractable": False,
+        "isextractable": t.get("isextractable", False),
         "crossZones": t["crosszones"],
         "ostypeid": stable_id("ostype", t["ostypename"]),
         "ostypename": t["ostypename"],
@@ -326,20 +327,26 @@ def template_rows(ctx, t):
         "checksum": t.get("checksum"),
         "url": t.get("url"),
         "bootable": True,
-        "requireshvm": True,
-        "isdynamicallyscalable": False,
+        "requireshvm": t.get("requireshvm", True),
+        "isdynamicallyscalable": t.get("isdynamicallyscalable", False),
         "directdownload": False,
         "deployasis": False,
         "hasannotations": False,
-        "bits": 64,
+        "bits": t.get("bits", 64),
         "tags": [],
         "arch": t.get("arch", "x86_64"),
+        "templatetag": t.get("templatetag"),
     }
     base = {k: v for k, v in base.items() if v is not None}
     rows = []
     for zone_id in t["zoneids"]:
         z = w.get("zone", zone_id)
-        rows.append(dict(base, zoneid=z["id"], zonename=z["name"]))
+        ready, status, _percent = templates.zone_status(t, zone_id)
+        row = dict(base, zoneid=z["id"], zonename=z["name"], isready=ready, status=status)
+        if not ready:  # the size is known once the download has finished
+            row.pop("size", None)
+            row.pop("physicalsize", None)
+        rows.append(row)
     return rows
 
 

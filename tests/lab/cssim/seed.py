@@ -182,9 +182,10 @@ def seed(topology, topology_path=None, extra_hosts=0, now=None):
         net_name = vm.get("network", "%s-net" % vm["name"])
         net = next((n for n in s["networks"].values() if n["name"] == net_name), None)
         if net is None:
-            base = 10 + len(s["networks"])
+            index = len(s["networks"])
+            prefix = "10.%d.%d" % (10 + index // 250, index % 250)  # API data only; never a lab address
             net = add("network", "networks", net_name, zoneid=fields["zoneid"], accountid=acc["id"],
-                      cidr="10.%d.0.0/24" % base, gateway="10.%d.0.1" % base, traffictype="Guest",
+                      cidr=prefix + ".0/24", gateway=prefix + ".1", traffictype="Guest",
                       networkdomain="cs%s.cloud.internal" % net_name.replace("-", ""))
         guest_ip = str(ipaddress.ip_address(net["gateway"]))
         add("router", "routers", vm["name"], accountid=acc["id"], networkid=net["id"], guestipaddress=guest_ip,

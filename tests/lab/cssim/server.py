@@ -138,7 +138,8 @@ class RequestHandler(BaseHTTPRequestHandler):
                     data = json.dumps(sim.world.state).encode("utf-8")
                 return self._send(200, {"Content-Type": "application/json"}, data)
             if path == "/lab/health" and method == "GET":
-                return self._json(200, {"ok": True, "url": self.server.url, "version": sim.world.version})
+                with sim.world.lock:
+                    return self._json(200, sim.health(self.server.url))
         except (FaultError, ValueError, TypeError) as exc:
             return self._json(400, {"error": str(exc)})
         self._json(404, {"error": "no control endpoint %s %s" % (method, url.path)})

@@ -4,7 +4,9 @@ import pytest
 from cssim_harness import DEFAULT_API_KEY, DEFAULT_SECRET_KEY, Sim
 
 # Short job durations keep the suite fast; tests that need a window set their own.
-FAST_JOBS = {"startSystemVm": 0.3, "stopSystemVm": 0.3, "rebootSystemVm": 0.3}
+FAST_JOBS = {"startSystemVm": 0.3, "stopSystemVm": 0.3, "rebootSystemVm": 0.3, "destroySystemVm": 0.3,
+             "migrateSystemVm": 0.3, "rebootRouter": 0.3, "upgradeRouterTemplate": 0.3, "templateDownload": 0.5,
+             "systemVmRecreate": 0.3}
 
 
 @pytest.fixture(scope="session")

@@ -6,12 +6,16 @@ begin (when the job starts executing), complete (when it is due) and revert (whe
 
 import time
 
-from .. import render
+from .. import errors, render
 from ..world import stable_id
 
 
 def vm_of(ctx, job):
-    return ctx.world.get("systemvm", job["instanceid"])
+    vm = ctx.world.get("systemvm", job["instanceid"])
+    if vm is None:  # destroyed while this job waited in the queue
+        raise errors.ApiError(errors.INTERNAL_ERROR, "Unable to find system vm with id %s" % job["instanceid"],
+                              errors.CS_CLOUD_RUNTIME)
+    return vm
 
 
 def set_agent_state(ctx, vm, state):
