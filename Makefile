@@ -35,7 +35,8 @@ PYTEST_ARGS    ?=
 
 # Debian packages the project needs on a fresh machine (the lab: sshd, ip, unshare; the venv: python, gcc).
 APT_PACKAGES := openssh-server openssh-client iproute2 util-linux hostname procps \
-                python3 python3-venv python3-dev gcc make git ca-certificates
+                python3 python3-venv python3-dev gcc make git ca-certificates \
+                libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
 
 # Everything reaching out to the network is switched off for ansible-lint.
 # ansible-lint finds the collection's own plugins through ANSIBLE_COLLECTIONS_PATH (the .build symlink).
@@ -89,20 +90,27 @@ collections:
 
 lab-up: setup
 	$(PY) tests/lab/labctl.py up $(LABCTL_ARGS)
+	$(PY) tests/lab/libvirt/labvirt.py up
 
 # Works without a finished setup too (falls back to the system python3 if it has PyYAML).
 lab-down:
 	@py=$(PY); [ -x "$$py" ] || py=python3; \
+	"$$py" tests/lab/libvirt/labvirt.py down; \
 	"$$py" tests/lab/labctl.py down
 
 lab-status:
 	@py=$(PY); [ -x "$$py" ] || py=python3; \
-	"$$py" tests/lab/labctl.py status
+	"$$py" tests/lab/labctl.py status; \
+	"$$py" tests/lab/libvirt/labvirt.py status
+
+# The cloud report, then the system VM upgrade (4.19.0 -> 4.20.1) on the lab, then the report again.
+DEMO_PLAYBOOK = source $(STATE)/env && ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ANSIBLE_CALLBACK_RESULT_FORMAT=yaml \
+	$(VENV)/bin/ansible-playbook -i $(STATE)/inventory.yml
 
 demo: setup lab-up collections
-	source $(STATE)/env && \
-	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) ANSIBLE_CALLBACK_RESULT_FORMAT=yaml $(VENV)/bin/ansible-playbook \
-	  -i $(STATE)/inventory.yml playbooks/cloud_report.yml
+	$(DEMO_PLAYBOOK) playbooks/cloud_report.yml
+	$(DEMO_PLAYBOOK) playbooks/upgrade_systemvms.yml -e @tests/lab/demo/upgrade-vars.yml
+	$(DEMO_PLAYBOOK) playbooks/cloud_report.yml
 
 # --- checks -------------------------------------------------------------------------------------------
 
