@@ -115,6 +115,14 @@ def test_upgrade_then_second_run_changes_nothing(ansible, control, api):
     assert check.returncode == 0 and all(h["changed"] == 0 for h in recap(check).values()), check.stdout[-3000:]
     assert writes(control, mark) == []
 
+    # a run that stopped between the settings and the restart is finished by forcing the restart
+    mark = control.mark()
+    forced = ansible.playbook(PLAYBOOK, extra_vars=extra_vars(systemvm_template_force_restart=True))
+    assert forced.returncode == 0, forced.stdout[-3000:]
+    assert recap(forced)["ms1"]["changed"] == 1
+    assert control.health()["boot"] == boot + 2
+    assert writes(control, mark) == []
+
 
 def test_failed_download_stops_before_any_setting(ansible, control, api):
     control.reset()
