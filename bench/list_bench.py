@@ -13,13 +13,12 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, ".build", "collections"))  # the symlink `make setup` creates
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 sys.path.insert(0, os.path.join(REPO, "tests", "lab"))
 
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.client import CloudStackClient  # noqa: E402
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.config import Connection  # noqa: E402
 from cssim import DEFAULT_API_KEY, DEFAULT_SECRET_KEY  # noqa: E402
-from simulator import PrivateSimulator  # noqa: E402
+from cssim.launcher import PrivateSimulator  # noqa: E402
 
 
 def main():
@@ -40,7 +39,7 @@ def main():
             calls.append(client.requests_sent)
             assert len(hosts) == args.hosts, len(hosts)
     finally:
-        sim.stop()
+        sim.close()
     print("hosts listed: %d, runs: %d" % (args.hosts, args.runs))
     print("wall time: median %.3f s, min %.3f s, max %.3f s" % (statistics.median(times), min(times), max(times)))
     print("API calls per listing: %s (pagesize 500)" % sorted(set(calls)))

@@ -1,7 +1,8 @@
 """A qemu hook dispatcher written the obvious way in Python, for comparison only (never shipped).
 
 It does what the collection's bash dispatcher does (same selection, order, arguments, XML on stdin, log,
-timeout with grace period, one log line per script), with the standard library and no tricks.
+timeout with grace period, a log line when each script starts and one when it ends), with the standard
+library and no tricks (its scripts' output goes straight to the log, not kept together with the line).
 bench/hook_dispatch.py installs a copy with a `#!/usr/bin/python3` line and CUSTOM_DIR and LOG_PATH pointed at
 its scratch directory.
 """
@@ -43,6 +44,7 @@ def main():
                 continue
             if xml is None:
                 xml = sys.stdin.buffer.read()
+            log.info("%s: %s running", where, name)
             start = time.monotonic()
             proc = subprocess.Popen([path, domain, action, subop, extra], stdin=subprocess.PIPE, stdout=out,
                                     stderr=out, start_new_session=True)

@@ -3,6 +3,7 @@ against a private simulator on 127.0.0.1, each upgrade job taking a few seconds,
 the ideal for the chosen wave size and concurrency; count the API calls from the simulator's request log.
 
     .venv/bin/python bench/router_upgrade_bench.py [--routers 500] [--job-seconds 3] [--wave-size 50] [--concurrency 25]
+                                                   [--simulator-lab DIR]
 """
 
 import argparse
@@ -20,12 +21,11 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 COLLECTIONS = os.path.join(REPO, ".build", "collections")  # the symlink `make setup` creates
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 sys.path.insert(0, os.path.join(REPO, "tests", "lab"))
 
 from cssim import DEFAULT_API_KEY, DEFAULT_SECRET_KEY  # noqa: E402
 from cssim.control import LabControl  # noqa: E402
-from simulator import PrivateSimulator  # noqa: E402
+from cssim.launcher import PrivateSimulator  # noqa: E402
 
 NEW_TEMPLATE = "systemvm-kvm-4.20.1"
 
@@ -55,11 +55,13 @@ def main():
     parser.add_argument("--job-seconds", type=float, default=3.0)
     parser.add_argument("--wave-size", type=int, default=50)
     parser.add_argument("--concurrency", type=int, default=25)
+    parser.add_argument("--simulator-lab", help="run the simulator from another tests/lab directory (e.g. a copy "
+                                                "of an older tree, to compare simulators with the same module)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         topology = os.path.join(tmp, "topology.yml")
         bench_topology(topology, args.routers)
-        sim = PrivateSimulator(topology=topology)
+        sim = PrivateSimulator(topology=topology, lab=args.simulator_lab)
         try:
             control = LabControl(sim.control_url)
             control.set_job_durations({"upgradeRouterTemplate": args.job_seconds})
@@ -88,7 +90,7 @@ def main():
                 result = json.load(handle)
             calls = Counter(r["command"] for r in control.requests(mark))
         finally:
-            sim.stop()
+            sim.close()
     waves = result["waves"]
     rounds = sum(math.ceil(len(w["routers"]) / args.concurrency) for w in waves)
     ideal = rounds * args.job_seconds

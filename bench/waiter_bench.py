@@ -21,14 +21,14 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, ".build", "collections"))  # the symlink `make setup` creates
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 sys.path.insert(0, os.path.join(REPO, "tests", "lab"))
 
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.client import CloudStackClient  # noqa: E402
+from ansible_collections.csops.cloudstack.plugins.module_utils._api.waiter import Deadline  # noqa: E402
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.config import Connection  # noqa: E402
 from cssim import DEFAULT_API_KEY, DEFAULT_SECRET_KEY  # noqa: E402
 from cssim.control import LabControl  # noqa: E402
-from simulator import PrivateSimulator  # noqa: E402
+from cssim.launcher import PrivateSimulator  # noqa: E402
 
 COMMAND = "rebootSystemVm"
 
@@ -58,7 +58,7 @@ def fixed_loop(client, jobid, timeout):
 
 def collection_waiter(client, jobid, timeout):
     polls = []
-    client.wait(jobid, COMMAND, timeout, progress=lambda job, n: polls.append(n))
+    client.waiter.job(jobid, COMMAND, Deadline(timeout), progress=lambda job, n: polls.append(n))
     return len(polls)
 
 
@@ -98,7 +98,7 @@ def run(jobs):
             for thread in threads:
                 thread.join()
         finally:
-            sim.stop()
+            sim.close()
     return results
 
 

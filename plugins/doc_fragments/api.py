@@ -17,6 +17,8 @@ options:
   api_key:
     description:
       - API key of a root admin account.
+      - It is kept out of logs and output like the secret (Ansible masks it), since it names the account and,
+        with one captured request, is half of what an attacker needs.
       - If not set, E(CLOUDSTACK_KEY) is used, then C(key) in cloudstack.ini.
     type: str
   api_secret:
@@ -58,6 +60,4 @@ notes:
   - Settings are taken, each on its own, from the task options first, then the environment, then cloudstack.ini.
   - Reads (list and query calls) are retried with jittered backoff on connection errors, HTTP 429 and 5xx answers;
     writes are never resent.
-requirements:
-  - cs >= 5.0, < 6
 """

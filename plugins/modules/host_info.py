@@ -90,7 +90,8 @@ hosts:
     hosttags: {description: "Host tags, comma separated.", type: str}
 """
 
-from ansible_collections.csops.cloudstack.plugins.module_utils._api.info import list_projected, location_filters
+from ansible_collections.csops.cloudstack.plugins.module_utils._api.info import list_projected
+from ansible_collections.csops.cloudstack.plugins.module_utils._api.lookup import location_filters
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.module import CloudStackModule
 
 HOST_KEYS = (
@@ -111,7 +112,7 @@ def list_hosts(module):
         hypervisor=params["hypervisor"],
         type=None if params["type"].lower() == "all" else params["type"],
     )
-    hosts = list_projected(module.client, "listHosts", filters, HOST_KEYS, name=params["name"])
+    hosts = list_projected(module.client, "host", filters, HOST_KEYS)
     return dict(changed=False, hosts=hosts)
 
 
@@ -128,6 +129,8 @@ def main():
             resource_state=dict(type="str"),
             hypervisor=dict(type="str"),
         ),
+        selectors=("name", "id", "zone", "pod", "cluster", "type", "state", "resource_state", "hypervisor"),
+        uuids=("id",),
         supports_check_mode=True,
     )
     module.run(list_hosts)

@@ -20,19 +20,16 @@ description:
 extends_documentation_fragment:
   - csops.cloudstack.attributes
   - csops.cloudstack.attributes.INFO_MODULE
+  - csops.cloudstack.host.hooks_dir
 options:
-  hooks_dir:
-    description:
-      - libvirt's hook directory; the hook is C(<hooks_dir>/qemu).
-    type: path
-    default: /etc/libvirt/hooks
   custom_dir:
     description:
-      - Directory of the custom scripts.
+      - Directory of the custom scripts, an absolute path.
       - By default the directory the installed hook reads (this collection's dispatcher records it; CloudStack's
         hook always uses C(/etc/libvirt/hooks/custom)), else C(/etc/libvirt/hooks/custom).
     type: path
 notes:
+  - File names that are not valid UTF-8 are shown with their undecodable bytes as C(\\xNN) escapes.
   - The plan is what the hook will do on the next event. libvirt looks for the hook file only when libvirtd
     starts, so a hook installed after that runs only after a libvirtd restart.
 seealso:
@@ -139,81 +136,13 @@ files:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.csops.cloudstack.plugins.module_utils._host import files
-from ansible_collections.csops.cloudstack.plugins.module_utils._host.qemu_hook import (
-    inspect_hook,
-    scan_custom_dir,
-)
-from ansible_collections.csops.cloudstack.plugins.module_utils.libvirt_hook import (
-    DEFAULT_CUSTOM_DIR,
-    DEFAULT_HOOKS_DIR,
-    HOOK_ABSENT,
-    HOOK_CLOUDSTACK,
-    HOOK_OTHER,
-    actions_of,
-    execution_plan,
-)
-
-
-def run(module):
-    hook = inspect_hook(module.params["hooks_dir"])
-    settings = hook["settings"]
-    hook_dir = settings.get("custom_dir") if settings else None
-    custom_dir = module.params["custom_dir"] or hook_dir or DEFAULT_CUSTOM_DIR
-    if hook_dir and module.params["custom_dir"] and module.params["custom_dir"] != hook_dir:
-        module.warn("the installed hook runs the scripts in %s, not in %s" % (hook_dir, custom_dir))
-    if hook["kind"] == HOOK_ABSENT:
-        module.warn("no qemu hook is installed at %s: libvirt runs none of these scripts" % hook["path"])
-    elif hook["kind"] == HOOK_OTHER:
-        module.warn("%s is neither this collection's dispatcher nor CloudStack's hook: the plan shows what "
-                    "those would run" % hook["path"])
-    elif not hook["executable"]:
-        module.warn("%s is not executable: libvirt does not run it" % hook["path"])
-
-    entries = scan_custom_dir(custom_dir)
-    outcome = execution_plan(entries or [])
-    by_name = {e["name"]: e for e in entries or []}
-    for item in outcome["ignored"] + outcome["notices"]:
-        item["path"] = by_name[item["name"]]["path"]
-        module.warn(item["message"])
-    if hook["kind"] == HOOK_CLOUDSTACK:
-        for item in outcome["ignored"]:
-            if item["reason"] == "not_a_file" and by_name[item["name"]]["executable"]:
-                item["message"] += " (CloudStack's hook tries to run it and logs the error)"
-    scripts = []
-    for entry in entries or []:
-        runs_for = [a for a in actions_of(entry["name"]) if entry["name"] in outcome["plan"][a]]
-        if runs_for:
-            scripts.append({"name": entry["name"], "path": entry["path"], "actions": runs_for,
-                            "mode": entry["mode"]})
-    return {
-        "changed": False,
-        "dispatcher": {"path": hook["path"], "kind": hook["kind"], "executable": hook["executable"],
-                       "settings": settings},
-        "custom_dir": {"path": custom_dir, "exists": entries is not None},
-        "plan": outcome["plan"],
-        "scripts": scripts,
-        "ignored": outcome["ignored"],
-        "notices": outcome["notices"],
-        "files": entries or [],
-    }
+from ansible_collections.csops.cloudstack.plugins.module_utils._host.module import HostModule
+from ansible_collections.csops.cloudstack.plugins.module_utils._libvirt_hook.backend import read_plan
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            hooks_dir=dict(type="path", default=DEFAULT_HOOKS_DIR),
-            custom_dir=dict(type="path"),
-        ),
-        supports_check_mode=True,
-    )
-    try:
-        result = run(module)
-    except files.HostFileError as error:
-        module.fail_json(msg="read qemu hook plan: %s" % error)
-    module.exit_json(**result)
+    module = HostModule(argument_spec=dict(custom_dir=dict(type="path")), paths=("hooks_dir",))
+    module.run(read_plan)
 
 
 if __name__ == "__main__":

@@ -111,7 +111,8 @@ routers:
     created: {description: "Creation date.", type: str}
 """
 
-from ansible_collections.csops.cloudstack.plugins.module_utils._api.info import list_projected, location_filters
+from ansible_collections.csops.cloudstack.plugins.module_utils._api.info import list_projected
+from ansible_collections.csops.cloudstack.plugins.module_utils._api.lookup import location_filters
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.module import CloudStackModule
 
 ROUTER_KEYS = (
@@ -137,7 +138,7 @@ def list_routers(module):
         healthchecksfailed=params["health_checks_failed"],
         listall=True,
     )
-    routers = list_projected(module.client, "listRouters", filters, ROUTER_KEYS, name=params["name"])
+    routers = list_projected(module.client, "router", filters, ROUTER_KEYS)
     if params["requires_upgrade"] is not None:
         routers = [r for r in routers if bool(r.get("requiresupgrade")) == params["requires_upgrade"]]
     return dict(changed=False, routers=routers)
@@ -161,6 +162,9 @@ def main():
             requires_upgrade=dict(type="bool"),
             health_checks_failed=dict(type="bool"),
         ),
+        selectors=("name", "id", "zone", "pod", "cluster", "host", "state", "account", "domain_id", "network_id",
+                   "vpc_id", "version"),
+        uuids=("id", "domain_id", "network_id", "vpc_id"),
         supports_check_mode=True,
     )
     module.run(list_routers)

@@ -36,13 +36,22 @@ options:
   value:
     description:
       - Value for the setting named in O(name). Booleans, numbers and lists are converted to CloudStack's text.
-      - An empty string or null sets an empty value.
+      - Required with O(name). Leaving it out (also through C(default(omit))) or giving C(null) is an error, so
+        a missing variable never empties a setting. To empty a setting, give the empty string C("").
+      - Compared the way CloudStack stores it, which trims surrounding spaces and line breaks and stores the
+        word C(null) as the empty value.
+      - CloudStack refuses an empty boolean, an empty number at a non-global scope, and a value outside a select
+        setting's options; so does this module, before anything is written. Numbers must be finite (no C(nan),
+        no C(inf)) and whole numbers fit in 64 bits; list items must be single scalars; a value holds at most
+        4095 characters.
+      - CloudStack has no API to reset a setting to its default; give the default value explicitly.
     type: raw
   settings:
     description:
       - Several settings in one task, as a mapping of name to value, or a list of mappings with C(name) and
         C(value).
-      - Mutually exclusive with O(name).
+      - Every item needs a value, as O(value) does; a name may appear once.
+      - Mutually exclusive with O(name) and O(value).
     type: raw
   zone:
     description:
@@ -70,7 +79,8 @@ options:
     type: str
 notes:
   - At most one of O(zone), O(cluster), O(account_id), O(domain_id), O(storage_id) and O(image_store_id) may be
-    given; without any of them the global value is set.
+    given; without any of them the global value is set. An empty scope option is an error, never the global
+    value.
   - CloudStack applies some settings only when the management server starts; C(restart_required) tells which.
     Notify a handler that restarts the management servers when it is true.
 seealso:
@@ -99,11 +109,18 @@ EXAMPLES = r"""
     name: ca.framework.cert.systemvm.allow.host.ip
     value: true
     zone: zone1
+
+- name: Empty a value explicitly (leaving value out is an error)
+  csops.cloudstack.setting:
+    name: consoleproxy.url.domain
+    value: ""
 """
 
 RETURN = r"""
 settings:
-  description: One item per setting of the task, in the order given.
+  description: >-
+    One item per setting of the task, in the order given. When a write fails, the settings handled before it
+    (and C(changed) is true if any of them was written).
   returned: always
   type: list
   elements: dict
@@ -116,6 +133,13 @@ settings:
       description: Scope the value was read and written at.
       type: str
       sample: global
+    zone:
+      description: >-
+        The object of a non-global scope, under the scope's name (C(zone), C(cluster), C(account), C(domain),
+        C(storagepool) or C(imagestore)): the zone or cluster name, or the id given.
+      type: str
+      returned: at a non-global scope
+      sample: zone1
     before:
       description: Value before the task.
       type: str
@@ -135,7 +159,7 @@ settings:
       type: bool
 restart_required:
   description: Whether any setting changed that CloudStack only applies after a management server restart.
-  returned: always
+  returned: always, also when the task fails after some settings were written
   type: bool
 diff:
   description: Values before and after, by setting name, in diff mode.
@@ -143,154 +167,27 @@ diff:
   type: dict
 """
 
-from ansible_collections.csops.cloudstack.plugins.module_utils._api.errors import CloudStackError
-from ansible_collections.csops.cloudstack.plugins.module_utils._api.lookup import resolve_id
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.module import CloudStackModule
-from ansible_collections.csops.cloudstack.plugins.module_utils.settings import (
-    SCOPE_PARAMS,
-    SettingValueError,
-    desired_settings,
-    kind_of,
-    normalize,
-    same_value,
-    scopes_of,
-)
+from ansible_collections.csops.cloudstack.plugins.module_utils._settings.backend import SettingTask
+from ansible_collections.csops.cloudstack.plugins.module_utils._settings.rules import SCOPE_OPTIONS
 
-_SCOPE_OPTIONS = (
-    ("zone", "zone"),
-    ("cluster", "cluster"),
-    ("account_id", "account"),
-    ("domain_id", "domain"),
-    ("storage_id", "storagepool"),
-    ("image_store_id", "imagestore"),
-)
-
-
-class SettingManager:
-    def __init__(self, module):
-        self.module = module
-        self.client = module.client
-
-    def scope(self):
-        """``(scope name, {api param: id})`` for the task's scope option, or global."""
-        params = self.module.params
-        for option, scope in _SCOPE_OPTIONS:
-            value = params.get(option)
-            if value:
-                if scope in ("zone", "cluster"):
-                    value = resolve_id(self.client, scope, value)
-                return scope, {SCOPE_PARAMS[scope]: value}
-        return "global", {}
-
-    def lookup(self, name, scope, scope_params):
-        """The listConfigurations item for ``name`` at ``scope``; a clear error when it cannot be set there."""
-        items = self.client.list("listConfigurations", dict(scope_params, name=name))
-        for item in items:
-            if item.get("name") == name:
-                return item
-        if scope != "global":
-            known = [i for i in self.client.list("listConfigurations", {"name": name}) if i.get("name") == name]
-            if known:
-                accepted = known[0].get("scope")
-                raise SettingValueError("it cannot be set per %s%s" % (
-                    scope, " (its scope is %s)" % ", ".join(scopes_of(known[0])) if accepted else ""))
-        raise SettingValueError("no such setting")
-
-    def plan(self):
-        try:
-            wanted = desired_settings(self.module.params)
-        except SettingValueError as error:
-            self.module.fail_json(msg="update settings: %s" % error)
-        seen = set()
-        for name, _value in wanted:
-            if name in seen:
-                self.module.fail_json(msg="update setting %s: given more than once" % name)
-            seen.add(name)
-        scope, scope_params = self.scope()
-        plan = []
-        for name, value in wanted:
-            try:
-                current = self.lookup(name, scope, scope_params)
-                kind = kind_of(current)
-                desired = normalize(value, kind, name="value")
-            except SettingValueError as error:
-                self.module.fail_json(msg="update setting %s: %s" % (name, error))
-            before = current.get("value") or ""
-            plan.append(dict(
-                name=name,
-                scope=scope,
-                before=before,
-                desired=desired,
-                changed=not same_value(before, desired, kind),
-                isdynamic=bool(current.get("isdynamic", False)),
-            ))
-        return plan, scope_params
-
-    def apply(self):
-        plan, scope_params = self.plan()
-        results = []
-        for item in plan:
-            after = item["before"]
-            if item["changed"]:
-                after = item["desired"]
-                if not self.module.check_mode:
-                    try:
-                        updated = self.client.request(
-                            "updateConfiguration", dict(scope_params, name=item["name"], value=item["desired"]))
-                    except CloudStackError as error:
-                        done = [r["name"] for r in results if r["changed"]]
-                        self.module.fail_error(error, prefix="update setting %s" % item["name"],
-                                               settings=results, updated=done)
-                    updated = (updated or {}).get("configuration") or {}
-                    after = updated.get("value", item["desired"]) or ""
-            results.append(dict(
-                name=item["name"],
-                scope=item["scope"],
-                before=item["before"],
-                after=after,
-                changed=item["changed"],
-                isdynamic=item["isdynamic"],
-                restart_required=item["changed"] and not item["isdynamic"],
-            ))
-        result = dict(
-            changed=any(r["changed"] for r in results),
-            settings=results,
-            restart_required=any(r["restart_required"] for r in results),
-        )
-        if self.module._diff:
-            result["diff"] = dict(
-                before={r["name"]: r["before"] for r in results},
-                after={r["name"]: r["after"] for r in results},
-            )
-        return result
+SCOPE_SPEC = dict((option, dict(type="str")) for option, _kind in SCOPE_OPTIONS)
 
 
 def main():
-    argument_spec = dict(
-        name=dict(type="str"),
-        value=dict(type="raw"),
-        settings=dict(type="raw"),
-        zone=dict(type="str"),
-        cluster=dict(type="str"),
-        account_id=dict(type="str"),
-        domain_id=dict(type="str"),
-        storage_id=dict(type="str"),
-        image_store_id=dict(type="str"),
-    )
     module = CloudStackModule(
-        argument_spec=argument_spec,
-        mutually_exclusive=[
-            ("name", "settings"),
-            ("zone", "cluster", "account_id", "domain_id", "storage_id", "image_store_id"),
-        ],
+        argument_spec=dict(
+            name=dict(type="str"),
+            value=dict(type="raw"),
+            settings=dict(type="raw"),
+            **SCOPE_SPEC
+        ),
+        selectors=tuple(SCOPE_SPEC),
+        mutually_exclusive=[("name", "settings"), ("value", "settings"), tuple(SCOPE_SPEC)],
         required_one_of=[("name", "settings")],
         supports_check_mode=True,
     )
-    settings = module.params["settings"]
-    if settings is not None and (not isinstance(settings, (dict, list)) or not settings):
-        module.fail_json(msg="update settings: settings must be a non-empty mapping of name to value or list of "
-                             "mappings")
-    module.run(lambda m: SettingManager(m).apply())
+    module.run_backend(SettingTask)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ options:
   names:
     description:
       - Exact names of the settings to read. A name CloudStack does not know fails the task.
-      - Without O(names), O(keyword) or O(category), every setting is returned.
+      - Without O(names), O(keyword) or O(category), every setting is returned. An empty list, or an empty name
+        in it, is an error, never "every setting"; so is an empty O(keyword) or O(category) or scope option.
     type: list
     elements: str
   keyword:
@@ -81,52 +82,11 @@ settings:
     description: {description: "CloudStack's description.", type: str}
 """
 
-from ansible_collections.csops.cloudstack.plugins.module_utils._api.errors import CloudStackError
-from ansible_collections.csops.cloudstack.plugins.module_utils._api.info import location_filters
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.module import CloudStackModule
-from ansible_collections.csops.cloudstack.plugins.module_utils.settings import SCOPE_PARAMS, kind_of, same_value
+from ansible_collections.csops.cloudstack.plugins.module_utils._settings.backend import read_settings
+from ansible_collections.csops.cloudstack.plugins.module_utils._settings.rules import SCOPE_OPTIONS
 
-_ID_SCOPES = (("account_id", "account"), ("domain_id", "domain"), ("storage_id", "storagepool"),
-              ("image_store_id", "imagestore"))
-
-
-def describe(item):
-    value = item.get("value") or ""
-    return dict(
-        name=item.get("name"),
-        value=value,
-        defaultvalue=item.get("defaultvalue"),
-        is_default=same_value(value, item.get("defaultvalue") or "", kind_of(item)),
-        type=item.get("type"),
-        scope=item.get("scope"),
-        isdynamic=bool(item.get("isdynamic", False)),
-        category=item.get("category"),
-        description=item.get("description"),
-    )
-
-
-def read_settings(module):
-    params = module.params
-    scope = location_filters(module.client, params, ("zone", "cluster"))
-    for option, name in _ID_SCOPES:
-        if params[option]:
-            scope[SCOPE_PARAMS[name]] = params[option]
-    base = dict(scope, category=params["category"])
-    if params["names"]:
-        found = {}
-        for name in params["names"]:
-            matches = [i for i in module.client.list("listConfigurations", dict(base, name=name))
-                       if i.get("name") == name]
-            if not matches:
-                raise CloudStackError("read setting %s: no such setting%s"
-                                      % (name, " at this scope" if scope else ""), "listConfigurations")
-            found[name] = matches[0]
-        items = list(found.values())
-    else:
-        items = module.client.list("listConfigurations", dict(base, keyword=params["keyword"]))
-        if params["keyword"]:
-            items = [i for i in items if params["keyword"] in (i.get("name") or "")]
-    return dict(changed=False, settings=sorted((describe(i) for i in items), key=lambda s: s["name"] or ""))
+SCOPE_SPEC = dict((option, dict(type="str")) for option, _kind in SCOPE_OPTIONS)
 
 
 def main():
@@ -135,18 +95,13 @@ def main():
             names=dict(type="list", elements="str"),
             keyword=dict(type="str", no_log=False),
             category=dict(type="str"),
-            zone=dict(type="str"),
-            cluster=dict(type="str"),
-            account_id=dict(type="str"),
-            domain_id=dict(type="str"),
-            storage_id=dict(type="str"),
-            image_store_id=dict(type="str"),
+            **SCOPE_SPEC
         ),
-        mutually_exclusive=[("names", "keyword"),
-                            ("zone", "cluster", "account_id", "domain_id", "storage_id", "image_store_id")],
+        selectors=("names", "keyword", "category") + tuple(SCOPE_SPEC),
+        mutually_exclusive=[("names", "keyword"), tuple(SCOPE_SPEC)],
         supports_check_mode=True,
     )
-    module.run(read_settings)
+    module.run(lambda m: read_settings(m.client, m.params))
 
 
 if __name__ == "__main__":

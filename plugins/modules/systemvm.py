@@ -32,10 +32,13 @@ attributes:
     support: full
 options:
   name:
-    description: Name of one system VM, for example C(s-1-VM).
+    description:
+      - Name of one system VM, for example C(s-1-VM).
+      - An empty name is an error, refused before anything is sent (never "every system VM").
     type: str
   id:
-    description: Id of one system VM.
+    description:
+      - Id (UUID) of one system VM. An empty or malformed id is an error.
     type: str
   type:
     description:
@@ -44,12 +47,16 @@ options:
     type: str
     choices: [consoleproxy, secondarystoragevm]
   zone:
-    description: Only system VMs of this zone (name or id).
+    description:
+      - Only system VMs of this zone (name or id).
+      - An empty value is an error; leave the option out to mean every zone.
     type: str
   hypervisor:
     description:
       - Only system VMs running on this hypervisor type, for example C(KVM). Useful with O(template) in clouds
         with several hypervisors, where each has its own system VM template.
+      - With O(template), the template is looked up for this hypervisor; without it, for the hypervisor of the
+        selected VMs when they all share one, so same-named templates of other hypervisors do not get in the way.
     type: str
   state:
     description: What to do, see the description.
@@ -66,11 +73,16 @@ options:
         any 4.20.x.
       - Defaults to the management server's version (C(cloudstackversion) of listCapabilities), which is what a
         system VM reports once it runs the current system VM template.
+      - A value that is not a version (numbers and dots) is an error. A version the management server's does
+        not match is refused before anything is destroyed, since a new system VM always reports the management
+        server's version.
     type: str
   template:
     description:
       - Name or id of the template the VMs must run after O(state=recreated). A VM running another template is
         recreated even if its version matches.
+      - Before anything is destroyed, the module checks that CloudStack would create each replacement from this
+        template (the newest ready C(SYSTEM) template of the VM's hypervisor in its zone), and refuses otherwise.
       - In check mode a template that does not exist yet is not an error (an earlier task of the same run would
         register it); every selected VM is then reported as to be recreated.
     type: str
@@ -80,7 +92,10 @@ options:
     default: false
 notes:
   - CloudStack creates the replacement of a destroyed SSVM or CPVM by itself, from the newest ready system VM
-    template of the zone's hypervisor; O(wait_timeout) bounds the destroy and the wait for the replacement.
+    template of the zone's hypervisor. O(wait_timeout) bounds the whole task, every request included; the
+    destroy jobs and the waits for the replacements share it.
+  - When a step fails, the result still has the per-VM report in RV(systemvms), and C(changed=true) when a VM
+    was changed (for example destroyed) before the failure.
   - After a template upgrade, restart the management servers before recreating the system VMs.
 seealso:
   - module: csops.cloudstack.systemvm_info
@@ -143,216 +158,8 @@ diff:
   type: dict
 """
 
-from ansible_collections.csops.cloudstack.plugins.module_utils._api.errors import CloudStackError, JobTimeoutError
-from ansible_collections.csops.cloudstack.plugins.module_utils._api.lookup import is_uuid, resolve_id
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.module import CloudStackModule
-from ansible_collections.csops.cloudstack.plugins.module_utils.polling import Deadline, poll
-from ansible_collections.csops.cloudstack.plugins.module_utils.systemvms import (
-    COMMANDS,
-    DESTROY,
-    MIGRATE,
-    REBOOT,
-    STOP,
-    VERBS,
-    SystemVmStateError,
-    find_replacement,
-    is_current,
-    plan_action,
-    snapshot,
-    version_matches,
-)
-
-
-class SystemVmManager:
-    def __init__(self, module):
-        self.module = module
-        self.client = module.client
-        self.params = module.params
-        self.state = self.params["state"]
-        self.verb = VERBS[self.state]
-
-    def what(self):
-        params = self.params
-        if params["name"]:
-            return "system VM %s" % params["name"]
-        if params["id"]:
-            return "system VM %s" % params["id"]
-        return "%s system VMs%s" % (params["type"], " of zone %s" % params["zone"] if params["zone"] else "")
-
-    def fail(self, reason, subject=None, **extra):
-        self.module.fail_json(msg="%s %s: %s" % (self.verb, subject or self.what(), reason), **extra)
-
-    # -- selection ----------------------------------------------------------------------------------------
-
-    def select(self):
-        params = self.params
-        filters = {}
-        if params["zone"]:
-            filters["zoneid"] = resolve_id(self.client, "zone", params["zone"])
-        if params["type"]:
-            filters["systemvmtype"] = params["type"]
-        if params["id"]:
-            if not is_uuid(params["id"]):
-                self.fail("id must be a UUID, got %r" % params["id"])
-            filters["id"] = params["id"]
-        if params["name"]:
-            filters["name"] = params["name"]
-        vms = self.client.list("listSystemVms", filters)
-        if params["name"]:
-            vms = [vm for vm in vms if vm.get("name") == params["name"]]
-        if params["hypervisor"]:
-            vms = [vm for vm in vms if str(vm.get("hypervisor") or "").lower() == params["hypervisor"].lower()]
-        if (params["name"] or params["id"]) and not vms:
-            self.fail("not found")
-        if params["name"] and len(vms) > 1:
-            self.fail("%d system VMs have this name, give its id instead" % len(vms))
-        return sorted(vms, key=lambda vm: (vm.get("name") or "", vm.get("id") or ""))
-
-    def expected(self):
-        """``(version, template id)`` a recreated VM must have."""
-        version = self.params["version"]
-        if not version:
-            answer = self.client.request("listCapabilities") or {}
-            version = (answer.get("capability") or {}).get("cloudstackversion")
-            if not version:
-                self.fail("CloudStack did not tell its version (listCapabilities); give the version option")
-        template_id = None
-        template = self.params["template"]
-        if template:
-            if is_uuid(template):
-                template_id = template
-            else:
-                ids = {r["id"] for r in self.client.list("listTemplates", {"templatefilter": "all", "name": template})
-                       if r.get("name") == template}
-                if not ids and self.module.check_mode:
-                    # not registered yet (an earlier task would register it): every VM would be recreated
-                    return version, "(template %s, not registered yet)" % template
-                if not ids:
-                    self.fail("template %s: not found" % template)
-                if len(ids) > 1:
-                    self.fail("template %s: %d templates have this name, give its id instead" % (template, len(ids)))
-                template_id = ids.pop()
-        return version, template_id
-
-    # -- changes ------------------------------------------------------------------------------------------
-
-    def change(self, vm, action, deadline, host_id):
-        """Run ``action`` on ``vm``; returns ``(jobid, VM after or None)``."""
-        command = COMMANDS[action]
-        if action == MIGRATE:
-            params = {"virtualmachineid": vm["id"], "hostid": host_id}
-        else:
-            params = {"id": vm["id"]}
-            if action in (STOP, REBOOT) and self.params["forced"]:
-                params["forced"] = True
-        jobid = self.client.submit(command, params)["jobid"]
-        if not self.params["wait"]:
-            return jobid, None
-        answer = self.client.wait(jobid, command, max(deadline.remaining(), 0.001))
-        return jobid, answer.get("systemvm")
-
-    def recreate(self, vm, known_ids, deadline, version, template_id):
-        jobid = self.client.submit(COMMANDS[DESTROY], {"id": vm["id"]})["jobid"]
-        if not self.params["wait"]:
-            return jobid, None
-        self.client.wait(jobid, COMMANDS[DESTROY], max(deadline.remaining(), 0.001))
-        scope = {"systemvmtype": vm["systemvmtype"], "zoneid": vm["zoneid"]}
-
-        def fetch():
-            return find_replacement(self.client.list("listSystemVms", scope), known_ids, vm["systemvmtype"],
-                                    vm["zoneid"])
-
-        def done(new):
-            return new is not None and is_current(new, version, template_id)
-
-        new, finished = poll(fetch, done, deadline)
-        if finished:
-            return jobid, new
-        subject = "system VM %s" % vm["name"]
-        if new is None:
-            self.fail("destroyed, but CloudStack created no replacement within %ss" % self.params["wait_timeout"],
-                      subject, jobid=jobid)
-        if new.get("state") == "Running" and not version_matches(new.get("version"), version):
-            reason = "replacement %s runs version %s, expected %s" % (new.get("name"), new.get("version"), version)
-        elif new.get("state") == "Running":
-            reason = "replacement %s runs template %s, expected %s" % (
-                new.get("name"), new.get("templatename") or new.get("templateid"), self.params["template"])
-        else:
-            reason = "replacement %s is still %s after %ss" % (
-                new.get("name"), new.get("state"), self.params["wait_timeout"])
-        self.fail(reason, subject, jobid=jobid, replacement=snapshot(new))
-
-    # -- the task -----------------------------------------------------------------------------------------
-
-    def ensure(self):
-        params = self.params
-        vms = self.select()
-        version = template_id = host_id = None
-        if self.state == "recreated":
-            version, template_id = self.expected()
-        if self.state == "migrated":
-            host_id = resolve_id(self.client, "host", params["host"])
-        plan = []
-        for vm in vms:
-            try:
-                plan.append((vm, plan_action(vm, self.state, host_id, version, template_id)))
-            except SystemVmStateError as error:
-                self.fail(str(error), "system VM %s" % vm.get("name"))
-        deadline = Deadline(params["wait_timeout"])
-        known_ids = {vm["id"] for vm in self.client.list("listSystemVms", {})} if any(
-            a == DESTROY for _vm, a in plan) and not self.module.check_mode else set()
-        results = []
-        for vm, action in plan:
-            item = dict(id=vm["id"], name=vm.get("name"), systemvmtype=vm.get("systemvmtype"),
-                        zonename=vm.get("zonename"), action=action, changed=action is not None, jobid=None,
-                        before=snapshot(vm), after=snapshot(vm) if action is None else None)
-            results.append(item)
-            if action is None or self.module.check_mode:
-                continue
-            try:
-                if action == DESTROY:
-                    item["jobid"], after = self.recreate(vm, known_ids, deadline, version, template_id)
-                    if after is not None:
-                        known_ids.add(after["id"])
-                else:
-                    item["jobid"], after = self.change(vm, action, deadline, host_id)
-            except JobTimeoutError as error:
-                self.fail("%s job %s did not finish within wait_timeout (%ss); it may still be running in CloudStack"
-                          % (error.command, error.jobid, params["wait_timeout"]), "system VM %s" % vm.get("name"),
-                          jobid=error.jobid, systemvms=results)
-            except CloudStackError as error:
-                self.module.fail_error(error, prefix="%s system VM %s" % (self.verb, vm.get("name")),
-                                       systemvms=results)
-            item["after"] = snapshot(after)
-        result = dict(changed=any(r["changed"] for r in results), systemvms=results)
-        if self.state == "recreated":
-            result["expected_version"] = version
-        if self.module._diff:
-            result["diff"] = dict(
-                before={r["name"]: _diff_view(r["before"]) for r in results},
-                after={r["name"]: self.diff_after(r, host_id, version) for r in results},
-            )
-        return result
-
-    def diff_after(self, item, host_id, version):
-        if item["after"] is not None:
-            view = _diff_view(item["after"])
-            if item["action"] == DESTROY:
-                view["replaced_by"] = item["after"]["name"]
-            return view
-        if item["action"] is None:
-            return _diff_view(item["before"])
-        predicted = dict(_diff_view(item["before"]))
-        predicted["state"] = "Stopped" if item["action"] == STOP else "Running"
-        if item["action"] == DESTROY:
-            predicted.update(version=version, replaced_by="(new VM)")
-        if item["action"] == MIGRATE:
-            predicted["hostname"] = self.params["host"]
-        return predicted
-
-
-def _diff_view(vm):
-    return dict(state=vm.get("state"), version=vm.get("version"), hostname=vm.get("hostname"))
+from ansible_collections.csops.cloudstack.plugins.module_utils._systemvm.backend import SystemVmBackend
 
 
 def main():
@@ -371,12 +178,14 @@ def main():
             forced=dict(type="bool", default=False),
         ),
         with_wait=True,
+        selectors=("name", "id", "zone", "hypervisor", "host", "version", "template"),
+        uuids=("id",),
         mutually_exclusive=[("name", "id")],
         required_one_of=[("name", "id", "type")],
         required_if=[("state", "migrated", ["host"])],
         supports_check_mode=True,
     )
-    module.run(lambda m: SystemVmManager(m).ensure())
+    module.run_backend(SystemVmBackend)
 
 
 if __name__ == "__main__":

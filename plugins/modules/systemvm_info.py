@@ -80,7 +80,8 @@ systemvms:
     created: {description: "Creation date.", type: str}
 """
 
-from ansible_collections.csops.cloudstack.plugins.module_utils._api.info import list_projected, location_filters
+from ansible_collections.csops.cloudstack.plugins.module_utils._api.info import list_projected
+from ansible_collections.csops.cloudstack.plugins.module_utils._api.lookup import location_filters
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.module import CloudStackModule
 
 SYSTEMVM_KEYS = (
@@ -93,7 +94,7 @@ def list_systemvms(module):
     params = module.params
     filters = location_filters(module.client, params, ("zone", "pod", "host"))
     filters.update(name=params["name"], id=params["id"], systemvmtype=params["type"], state=params["state"])
-    vms = list_projected(module.client, "listSystemVms", filters, SYSTEMVM_KEYS, name=params["name"])
+    vms = list_projected(module.client, "systemvm", filters, SYSTEMVM_KEYS)
     return dict(changed=False, systemvms=vms)
 
 
@@ -108,6 +109,8 @@ def main():
             host=dict(type="str"),
             state=dict(type="str"),
         ),
+        selectors=("name", "id", "zone", "pod", "host", "state"),
+        uuids=("id",),
         supports_check_mode=True,
     )
     module.run(list_systemvms)

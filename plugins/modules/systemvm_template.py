@@ -35,12 +35,13 @@ attributes:
 options:
   name:
     description:
-      - Name of the template, for example C(systemvm-kvm-4.20.1).
+      - Name of the template, for example C(systemvm-kvm-4.20.1). An empty name is an error.
     type: str
     required: true
   url:
     description:
-      - URL CloudStack downloads the template from.
+      - URL CloudStack downloads the template from, C(http://) or C(https://) with a host name or address.
+      - A URL without a host (C(http:///x), C(http://)) is an error, refused before anything is sent.
     type: str
     required: true
   checksum:
@@ -48,6 +49,7 @@ options:
       - Checksum of the image, hex digits optionally prefixed by the algorithm, for example C({SHA-512}1a2b...).
         CloudStack uses MD5 for a bare digest.
       - When given, an already registered template must have the same checksum.
+      - An empty value is an error; leave the option out when there is no checksum.
     type: str
   hypervisor:
     description:
@@ -70,6 +72,7 @@ options:
       - Names or ids of the zones the template is registered in.
       - When not given the template is registered for all zones (a cross-zone template), and it must be ready
         in every zone of the cloud.
+      - An empty list, or an empty item, is an error (never "all zones").
     type: list
     elements: str
   os_type_id:
@@ -90,12 +93,14 @@ options:
       - Point C(router.template.<hypervisor>) at this template once it is ready, at global scope and in every
         zone of the template (a zone value overrides the global one, and CloudStack reads the zone value when it
         creates a router there).
-      - Fails, without changing any setting, when the template is not ready (for example with O(wait=false)).
+      - Fails, without changing any setting, when the template is not ready.
+      - Needs O(wait=true); O(wait=false) with O(set_router_template=true) is refused before anything is sent.
     type: bool
     default: false
 notes:
-  - Downloads can take a long time; raise O(wait_timeout) for large images or slow links. A timeout fails the
-    task with the progress of every zone; the download goes on in CloudStack and a later run waits for it.
+  - Downloads can take a long time; raise O(wait_timeout) for large images or slow links. O(wait_timeout) bounds
+    the whole task, every request included. A timeout fails the task with the progress of every zone; the
+    download goes on in CloudStack and a later run waits for it.
   - A template whose download failed stays registered with its error status; delete it in CloudStack or register
     the image under a new name.
   - Restart the management servers after changing C(router.template.*) when C(restart_required) is true, then
@@ -190,248 +195,8 @@ diff:
   type: dict
 """
 
-from ansible_collections.csops.cloudstack.plugins.module_utils._api.errors import CloudStackError
-from ansible_collections.csops.cloudstack.plugins.module_utils._api.lookup import resolve_id
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.module import CloudStackModule
-from ansible_collections.csops.cloudstack.plugins.module_utils.polling import Deadline, poll
-from ansible_collections.csops.cloudstack.plugins.module_utils.scoped_settings import apply_values, plan_values
-from ansible_collections.csops.cloudstack.plugins.module_utils.templates import (
-    DEFAULT_FORMATS,
-    FAILED,
-    HYPERVISOR_NAMES,
-    MISSING,
-    READY,
-    ROUTER_TEMPLATE_SETTINGS,
-    TemplateSpecError,
-    canonical_checksum,
-    describe,
-    failure_text,
-    hypervisor_key,
-    mismatches,
-    overall,
-    zone_progress,
-)
-
-_SYSTEM_TYPES = ("SYSTEM", "ROUTING")
-
-
-class TemplateManager:
-    def __init__(self, module):
-        self.module = module
-        self.client = module.client
-        self.params = module.params
-        self.name = self.params["name"]
-        self.history = []
-        self.waited = 0.0
-
-    def fail(self, reason, **extra):
-        self.module.fail_json(msg="register template %s: %s" % (self.name, reason), **extra)
-
-    # -- input --------------------------------------------------------------------------------------------
-
-    def validate(self):
-        try:
-            self.hv = hypervisor_key(self.params["hypervisor"])
-            canonical_checksum(self.params["checksum"])
-        except TemplateSpecError as error:
-            self.fail(str(error))
-        self.hv_name = HYPERVISOR_NAMES[self.hv]
-        self.format = self.params["format"] or DEFAULT_FORMATS[self.hv]
-        if not str(self.params["url"]).strip().lower().startswith(("http://", "https://")):
-            self.fail("url must be an http:// or https:// URL, got %r" % self.params["url"])
-        zones = self.params["zones"]
-        if zones is not None and not [z for z in zones if z]:
-            self.fail("zones must name at least one zone (leave it out for all zones)")
-
-    def wanted_zones(self):
-        """``[(zone id, zone name)]`` the template must be ready in."""
-        if self.params["zones"]:
-            ids = []
-            for zone in self.params["zones"]:
-                zone_id = resolve_id(self.client, "zone", zone)
-                if zone_id not in [z[0] for z in ids]:
-                    ids.append((zone_id, zone))
-            names = {z["id"]: z["name"] for z in self.client.list("listZones", {})}
-            return [(zone_id, names.get(zone_id, given)) for zone_id, given in ids]
-        return [(z["id"], z["name"]) for z in sorted(self.client.list("listZones", {}), key=lambda z: z["name"])]
-
-    # -- CloudStack side ----------------------------------------------------------------------------------
-
-    def rows(self, template_id=None):
-        params = {"templatefilter": "all", "hypervisor": self.hv_name}
-        if template_id:
-            params["id"] = template_id
-        else:
-            params["name"] = self.name
-        return [r for r in self.client.list("listTemplates", params)
-                if r.get("name") == self.name and str(r.get("hypervisor", "")).lower() == self.hv]
-
-    def existing(self):
-        rows = self.rows()
-        ids = sorted({r["id"] for r in rows})
-        if len(ids) > 1:
-            self.fail("%d templates for %s have this name (%s); remove the extras or use another name"
-                      % (len(ids), self.hv_name, ", ".join(ids)))
-        if not rows:
-            return None
-        first = rows[0]
-        kind = str(first.get("templatetype") or "").upper()
-        if kind and kind not in _SYSTEM_TYPES:
-            self.fail("a %s template of this name exists (id %s); a system VM template needs its own name"
-                      % (kind, first["id"]))
-        differ = mismatches(first, self.params["url"], self.params["checksum"])
-        if differ:
-            self.fail("already registered (id %s) with another %s; register the new image under a new name"
-                      % (first["id"], " and ".join(differ)))
-        return rows
-
-    def os_type_id(self):
-        if self.params["os_type_id"]:
-            return self.params["os_type_id"]
-        for template_type in _SYSTEM_TYPES:
-            for row in self.client.list("listTemplates", {"templatefilter": "all", "hypervisor": self.hv_name,
-                                                          "templatetype": template_type}):
-                if row.get("ostypeid"):
-                    return row["ostypeid"]
-        return None
-
-    def register(self, zones):
-        params = dict(
-            name=self.name,
-            displaytext=self.params["display_text"] or self.name,
-            url=self.params["url"],
-            hypervisor=self.hv_name,
-            format=self.format,
-            checksum=self.params["checksum"],
-            ostypeid=self.os_type_id(),
-        )
-        if self.params["template_type"] == "system":
-            params["templatetype"] = "SYSTEM"
-        else:
-            params["isrouting"] = True
-        if self.params["zones"]:
-            params["zoneids"] = [z[0] for z in zones]
-        else:
-            params["zoneid"] = "-1"
-        answer = self.client.request("registerTemplate", params) or {}
-        rows = answer.get("template") or []
-        if not rows or not rows[0].get("id"):
-            self.fail("registerTemplate returned no template")
-        return rows[0]["id"], rows
-
-    def wait_ready(self, template_id, zones):
-        names = dict(zones)
-        zone_ids = [z[0] for z in zones]
-        deadline = Deadline(self.params["wait_timeout"])
-        last = {}
-
-        def fetch():
-            progress = zone_progress(self.rows(template_id), zone_ids, names)
-            for item in progress:
-                status = item["status"] or item["state"]
-                # every change of state, and of progress by at least 10 points, so a long download stays short
-                step = (item["state"], status if item["percent"] is None else item["percent"] // 10)
-                if last.get(item["zoneid"]) != step:
-                    last[item["zoneid"]] = step
-                    self.history.append(dict(seconds=deadline.elapsed(), zone=item["zonename"], status=status))
-            return progress
-
-        def done(progress):
-            return overall(progress) in (READY, FAILED)
-
-        progress, _finished = poll(fetch, done, deadline)
-        self.waited = deadline.elapsed()
-        return progress
-
-    # -- the task ------------------------------------------------------------------------------------------
-
-    def ensure(self):
-        self.validate()
-        check = self.module.check_mode
-        zones = self.zones = self.wanted_zones()
-        if not zones:
-            self.fail("the cloud has no zone")
-        rows = self.existing()
-        registered = changed = rows is None
-        if registered:
-            if check:
-                settings = self.router_template(zones, {}) if self.params["set_router_template"] else []
-                return self.result(True, None, True, [], settings)
-            template_id, rows = self.register(zones)
-        else:
-            template_id = rows[0]["id"]
-        crosszones = bool(rows[0].get("crossZones")) if rows else not self.params["zones"]
-        progress = zone_progress(self.rows(template_id), [z[0] for z in zones], dict(zones))
-        if not crosszones and [p for p in progress if p["state"] == MISSING] and not changed:
-            missing = ", ".join(p["zonename"] for p in progress if p["state"] == MISSING)
-            self.fail("already registered (id %s) but not in %s; copy it there in CloudStack or use a new name"
-                      % (template_id, missing))
-        if self.params["wait"] and not check and overall(progress) != READY:
-            progress = self.wait_ready(template_id, zones)
-        state = overall(progress)
-        first = rows[0] if rows else {}
-        template = dict(
-            id=template_id,
-            name=self.name,
-            hypervisor=first.get("hypervisor", self.hv_name),
-            format=first.get("format", self.format),
-            url=first.get("url", self.params["url"]),
-            checksum=first.get("checksum", self.params["checksum"]),
-            templatetype=first.get("templatetype"),
-            crosszones=crosszones,
-            ready=state == READY,
-        )
-        extra = dict(changed=changed, template=template, download=progress, progress=self.history,
-                     waited=self.waited)
-        if state == FAILED:
-            self.fail("download failed: %s" % failure_text(progress), **extra)
-        if self.params["wait"] and not check and state != READY:
-            self.fail("not ready after %ss (%s); the download goes on in CloudStack"
-                      % (self.params["wait_timeout"], describe(progress)), **extra)
-        settings = []
-        if self.params["set_router_template"]:
-            if state != READY and not check:
-                self.fail("not ready (%s); %s left unchanged"
-                          % (describe(progress), ROUTER_TEMPLATE_SETTINGS[self.hv]), **extra)
-            settings = self.router_template(zones, extra)
-        changed = changed or any(s["changed"] for s in settings)
-        return self.result(changed, template, registered, progress, settings)
-
-    def router_template(self, zones, extra):
-        name = ROUTER_TEMPLATE_SETTINGS[self.hv]
-        try:
-            plan = plan_values(self.client, name, self.name, zones)
-        except KeyError:
-            self.fail("setting %s does not exist in this CloudStack" % name, **extra)
-        try:
-            return apply_values(self.client, plan, self.module.check_mode)
-        except CloudStackError as error:
-            self.module.fail_error(error, prefix="update setting %s" % name, **extra)
-
-    def result(self, changed, template, registered, progress, settings):
-        result = dict(
-            changed=changed,
-            template=template,
-            download=progress,
-            progress=self.history,
-            waited=self.waited,
-            settings=settings,
-            restart_required=any(s["restart_required"] for s in settings),
-        )
-        if self.module._diff:
-            wanted = dict(name=self.name, hypervisor=self.hv_name, url=self.params["url"],
-                          checksum=self.params["checksum"], zones=[z[1] for z in self.zones])
-            before = dict(template=None if registered else wanted)
-            after = dict(template=wanted)
-            if settings:
-                before["settings"] = {_setting_key(s): s["before"] for s in settings}
-                after["settings"] = {_setting_key(s): s["after"] for s in settings}
-            result["diff"] = dict(before=before, after=after)
-        return result
-
-
-def _setting_key(item):
-    return item["name"] if item["scope"] == "global" else "%s@%s" % (item["name"], item["zone"])
+from ansible_collections.csops.cloudstack.plugins.module_utils._template.backend import TemplateBackend
 
 
 def main():
@@ -449,9 +214,11 @@ def main():
             set_router_template=dict(type="bool", default=False),
         ),
         with_wait=True,
+        selectors=("name", "url", "hypervisor", "checksum", "zones", "display_text", "os_type_id"),
+        uuids=("os_type_id",),
         supports_check_mode=True,
     )
-    module.run(lambda m: TemplateManager(m).ensure())
+    module.run_backend(TemplateBackend)
 
 
 if __name__ == "__main__":

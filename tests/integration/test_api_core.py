@@ -13,10 +13,11 @@ from ansible_collections.csops.cloudstack.plugins.module_utils._api.config impor
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.errors import (
     ApiError, JobFailedError, JobTimeoutError, TransportError)
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.retry import RetryPolicy
+from ansible_collections.csops.cloudstack.plugins.module_utils._api.waiter import Deadline
 
 from cssim import DEFAULT_API_KEY, DEFAULT_SECRET_KEY
 from cssim.control import LabControl
-from simulator import PrivateSimulator
+from cssim.launcher import PrivateSimulator
 
 EXTRA_HOSTS = 1200
 
@@ -25,7 +26,7 @@ EXTRA_HOSTS = 1200
 def sim():
     simulator = PrivateSimulator("--extra-hosts", str(EXTRA_HOSTS))
     yield simulator
-    simulator.stop()
+    simulator.close()
 
 
 @pytest.fixture
@@ -61,7 +62,7 @@ def test_fast_job_returns_fast(sim, ctl):
     vm = client.list("listSystemVms", {"name": "s-1-VM"})[0]
     ctl.set_job_durations({"rebootSystemVm": 0.3})
     start = time.monotonic()
-    jobid, result = client.run_job("rebootSystemVm", {"id": vm["id"]}, timeout=30)
+    jobid, result = client.run("rebootSystemVm", {"id": vm["id"]}, Deadline(30))
     elapsed = time.monotonic() - start
     assert result["systemvm"]["id"] == vm["id"]
     assert 0.3 <= elapsed < 1.2
@@ -73,10 +74,28 @@ def test_waiter_gives_up_at_its_timeout(sim, ctl):
     ctl.add_fault({"kind": "job_hang", "command": "rebootSystemVm"})
     start = time.monotonic()
     with pytest.raises(JobTimeoutError) as info:
-        client.run_job("rebootSystemVm", {"id": vm["id"]}, timeout=2)
+        client.run("rebootSystemVm", {"id": vm["id"]}, Deadline(2))
     elapsed = time.monotonic() - start
     assert 2.0 <= elapsed < 2.6
-    assert "rebootSystemVm job %s did not finish within 2s" % info.value.jobid in str(info.value)
+    assert "rebootSystemVm job %s did not finish within wait_timeout (2s" % info.value.jobid in str(info.value)
+
+
+@pytest.mark.parametrize("fault", [
+    {"kind": "latency", "command": "queryAsyncJobResult", "seconds": 4},
+    {"kind": "http_error", "command": "queryAsyncJobResult", "status": 503},
+])
+def test_slow_or_failing_polls_cannot_outlive_wait_timeout(sim, ctl, fault):
+    """Polls that hang for 4 s, or fail and are retried with backoff: the wait still ends at its budget."""
+    client = CloudStackClient(make_client(sim).connection, retry=RetryPolicy(attempts=4, base=1.0, cap=4.0))
+    vm = client.list("listSystemVms", {"name": "v-2-VM"})[0]
+    ctl.add_fault({"kind": "job_hang", "command": "rebootSystemVm"})
+    ctl.add_fault(fault)
+    start = time.monotonic()
+    with pytest.raises((JobTimeoutError, TransportError)) as info:
+        client.run("rebootSystemVm", {"id": vm["id"]}, Deadline(5))
+    elapsed = time.monotonic() - start
+    assert elapsed < 5.6, "waited %.1fs for a 5s wait_timeout" % elapsed
+    assert "queryAsyncJobResult" in str(info.value) or "rebootSystemVm" in str(info.value)
 
 
 def test_failed_job_carries_cloudstack_error(sim, ctl):
@@ -84,7 +103,7 @@ def test_failed_job_carries_cloudstack_error(sim, ctl):
     vm = client.list("listSystemVms", {"name": "s-1-VM"})[0]
     ctl.add_fault({"kind": "job_fail", "command": "rebootSystemVm", "errortext": "Unable to reboot s-1-VM"})
     with pytest.raises(JobFailedError) as info:
-        client.run_job("rebootSystemVm", {"id": vm["id"]}, timeout=30)
+        client.run("rebootSystemVm", {"id": vm["id"]}, Deadline(30))
     assert info.value.errorcode == 530 and "Unable to reboot s-1-VM" in str(info.value)
 
 
@@ -104,6 +123,17 @@ def test_failed_write_is_not_resent(sim, ctl):
         client.request("updateConfiguration", {"name": "expunge.delay", "value": "100"})
     assert info.value.status == 503
     assert [r["command"] for r in ctl.requests(mark)] == ["updateConfiguration"]
+    assert info.value.maybe_applied and "the change may have been made" in str(info.value)
+    assert client.writes_done and "cannot reach" not in str(info.value)
+
+
+def test_write_whose_answer_is_late_may_have_been_made(sim, ctl):
+    """The simulator applies the write after a pause the client does not wait for: the answer is lost."""
+    client = make_client(sim, timeout=1)
+    ctl.add_fault({"kind": "latency", "command": "updateConfiguration", "seconds": 2, "nth": 1})
+    with pytest.raises(TransportError) as info:
+        client.request("updateConfiguration", {"name": "expunge.delay", "value": "101"})
+    assert info.value.maybe_applied and "the change may have been made" in str(info.value)
 
 
 def test_api_errors_are_typed(sim):

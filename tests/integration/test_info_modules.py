@@ -83,3 +83,15 @@ def test_cloud_report_playbook(ansible, control, tmp_path):
                    "link-local 169.254.10.21", "Virtual routers (3, 3 require upgrade)"):
         assert needle in text
     assert control.write_calls(mark) == []
+
+
+@pytest.mark.parametrize("module,args,option", [
+    ("host_info", {"zone": ""}, "zone"),
+    ("host_info", {"name": ""}, "name"),
+    ("router_info", {"account": ""}, "account"),
+    ("systemvm_info", {"id": " "}, "id"),
+])
+def test_info_empty_selector_is_an_error_not_everything(ansible, module, args, option):
+    result = ansible.module(module, args)
+    assert result["failed"] is True
+    assert result["msg"].startswith("%s must not be empty" % option) and "\n" not in result["msg"]

@@ -71,8 +71,8 @@ def test_install_dispatcher_check_apply_idempotent(kvm1):
     assert kvm1("libvirt_hook", HOOK_ARGS)["changed"] is False
 
     bad = kvm1("libvirt_hook", dict(HOOK_ARGS, timeout=0))
-    assert bad["failed"] and bad["msg"] == ("install qemu hook %s: timeout must be a whole number of seconds >= 1, "
-                                            "got 0" % HOOK), bad
+    assert bad["failed"] and bad["msg"] == ("install qemu hook %s: timeout: must be a whole number of seconds "
+                                            "from 1 to 86400, got 0" % HOOK), bad
     assert kvm1("libvirt_hook", HOOK_ARGS)["changed"] is False
 
 
@@ -99,7 +99,7 @@ def test_scripts_check_mode_diff_idempotent_and_move(kvm1):
     assert kvm1("libvirt_hook_script", {"name": "05-early.sh", "state": "absent"})["changed"] is False
 
     bad = kvm1("libvirt_hook_script", {"name": "x.sh", "actions": ["stop"], "content": RECORDER})
-    assert bad["failed"] and bad["msg"].startswith("install hook script x.sh: unknown action 'stop'"), bad
+    assert bad["failed"] and bad["msg"].startswith("install hook script x.sh: actions: unknown action 'stop'"), bad
     bad = kvm1("libvirt_hook_script", {"name": "x.sh", "actions": ["all", "start"], "content": RECORDER})
     assert bad["failed"] and "all cannot be combined" in bad["msg"]
     assert not any(n.endswith("_x.sh") for n in os.listdir(CUSTOM_DIR))
@@ -261,6 +261,7 @@ def test_timeout_terminates_then_kills_and_the_guest_still_starts(kvm1):
     got = hooklab.records()
     assert hooklab.by_action(got)["started"] == ["all_10-record.sh", "started_30-after.sh", "all_cde.sh"], got
     text = hooklab.log_since(offset)
+    assert "INFO %s started begin -: started_20-slow.sh running\n" % GUEST in text, text
     assert "ERROR %s started begin -: started_20-slow.sh exit=143 " % GUEST in text, text
     assert "terminated after the timeout of %ds" % TIMEOUT in text
     assert "ERROR %s started begin -: started_25-stubborn.sh exit=137 " % GUEST in text, text

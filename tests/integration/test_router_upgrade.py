@@ -1,9 +1,21 @@
 """csops.cloudstack.router_upgrade through real playbook runs against the lab: check mode lists the waves,
-waves with a canary, verification after each wave, idempotence, a failing upgrade job stops the waves, bad
-input; the simulator's request log proves which calls were made."""
+waves with a canary, verification after each wave, idempotence, a failing upgrade job stops the waves, a run
+killed halfway and run again, bad input; the simulator's request log proves which calls were made."""
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
 
 import pytest
+import yaml
 from cs import CloudStack
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+INVENTORY = os.path.join(REPO, "tests", "lab", ".state", "inventory.yml")
+VENV_BIN = os.path.dirname(sys.executable)
 
 NEW = "systemvm-kvm-4.20.1"
 NEW_URL = "http://download.lab.invalid/systemvmtemplate-4.20.1-x86_64-kvm.qcow2.bz2"
@@ -41,6 +53,29 @@ def writes(control, mark):
 
 def routers(api):
     return {r["name"]: r for r in api.listRouters(listall=True)["router"]}
+
+
+def upgrades(control, mark):
+    return [c for c in control.write_calls(mark) if c["command"] == "upgradeRouterTemplate"]
+
+
+def descendants(pid):
+    """Ids of the processes below ``pid`` (children, grandchildren ...), read from /proc."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as handle:
+                    ppid = int(handle.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def test_check_mode_lists_the_waves_and_writes_nothing(ansible, control, api):
@@ -140,6 +175,12 @@ def test_ids_select_routers(ansible, control, api):
     ({"first_wave_size": 0}, "upgrade routers: first_wave_size must be at least 1, got 0"),
     ({"concurrency": 0}, "upgrade routers: concurrency must be at least 1, got 0"),
     ({"zone": "no-such-zone"}, "upgrade routers: zone no-such-zone: not found"),
+    # empty selectors are refused, never read as "every router"
+    ({"ids": []}, "ids must not be an empty list (leave it out instead)"),
+    ({"ids": [""]}, "ids[0] must not be empty (leave it out instead)"),
+    ({"zone": ""}, "zone must not be empty (leave it out instead)"),
+    ({"account": ""}, "account must not be empty (leave it out instead)"),
+    ({"domain_id": " "}, "domain_id must not be empty (leave it out instead)"),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(ansible, control, args, message):
     mark = control.mark()
@@ -155,7 +196,50 @@ def test_hanging_upgrade_job_times_out_and_stops(ansible, control, api):
     mark = control.mark()
     result = ansible.module("router_upgrade", {"wave_size": 5, "first_wave_size": 1, "wait_timeout": 3})
     assert result["failed"] is True
-    assert result["msg"].startswith("upgrade routers: wave 1 of 3 failed: r-10-VM: upgrade job "), result["msg"]
-    assert "did not finish within wait_timeout (3s); it may still be running in CloudStack" in result["msg"]
+    assert result["msg"].startswith("upgrade routers: wave 1 of 3 failed: r-10-VM: upgradeRouterTemplate job "), \
+        result["msg"]
+    assert "did not finish within wait_timeout (3s, polled " in result["msg"]
+    assert "it may still be running in CloudStack" in result["msg"]
     assert result["msg"].endswith("(0 upgraded, 1 failed, 2 left)")
+    assert result["progress"]["stopped_at"] == 1 and result["changed"] is True
     assert writes(control, mark) == ["upgradeRouterTemplate"]
+
+
+def test_run_killed_halfway_then_run_again_finishes_without_touching_upgraded_routers(ansible, control, api):
+    prepare(control, ansible)
+    control.set_job_durations(upgradeRouterTemplate=1.5)
+    mark = control.mark()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "play.yml")
+        with open(path, "w") as handle:
+            yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": [{
+                "csops.cloudstack.router_upgrade": {"wave_size": 1, "first_wave_size": 1, "concurrency": 1,
+                                                    "group_by": "none"}}]}], handle)
+        proc = subprocess.Popen([os.path.join(VENV_BIN, "ansible-playbook"), "-i", INVENTORY, path],
+                                env=ansible.env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        try:
+            end = time.monotonic() + 60
+            while len(upgrades(control, mark)) < 2 and time.monotonic() < end and proc.poll() is None:
+                time.sleep(0.1)
+        finally:
+            # the whole run stops at once, mid-wave: ansible-playbook and every process it started (the module
+            # runs in a session of its own, so the process group is not enough)
+            for pid in [proc.pid] + descendants(proc.pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            proc.wait()
+    started = [c["params"]["id"] for c in upgrades(control, mark)]
+    assert len(started) == 2, started
+    time.sleep(2)  # the job the killed run left behind finishes in CloudStack
+    names = {r["id"]: r["name"] for r in routers(api).values()}
+    mark = control.mark()
+    result = ansible.module("router_upgrade", {"wave_size": 1, "first_wave_size": 1, "group_by": "none"})
+    assert not result.get("failed"), result.get("msg")
+    again = [names[c["params"]["id"]] for c in upgrades(control, mark)]
+    assert again == [names[i] for i in names if i not in started] == ["r-12-VM"]
+    assert [u["name"] for u in result["upgraded"]] == ["r-12-VM"]
+    assert result["progress"] == dict(waves=1, waves_done=1, stopped_at=None, upgraded=1, failed=0, unknown=0, left=0)
+    assert all(not r["requiresupgrade"] and r["state"] == "Running" for r in routers(api).values())

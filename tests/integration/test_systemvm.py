@@ -143,29 +143,49 @@ def test_recreate_defaults_to_the_management_server_version(ansible, control):
     assert writes(control, mark) == []
 
 
-def test_recreate_fails_when_replacement_has_wrong_version(ansible, control):
-    result = ansible.module("systemvm", {"name": "s-3-VM", "state": "recreated", "version": "9.9",
-                                         "wait_timeout": 10})
-    assert result["failed"] is True
-    assert result["msg"].startswith("recreate system VM s-3-VM: replacement s-"), result["msg"]
-    assert result["msg"].endswith("runs version 4.20.1.0, expected 9.9")
+def test_recreate_refuses_a_version_no_replacement_can_have(ansible, control, api):
+    """A new system VM reports the management server's version: 9.9 can never come, so nothing is destroyed
+    (and a rerun does not destroy the next VM either)."""
+    for _run in range(2):
+        mark = control.mark()
+        result = ansible.module("systemvm", {"type": "secondarystoragevm", "state": "recreated", "version": "9.9",
+                                             "wait_timeout": 10})
+        assert result["failed"] is True and result["changed"] is False
+        assert result["msg"] == ("recreate secondarystoragevm system VMs: version 9.9: a new system VM runs the "
+                                 "management server's version 4.20.1.0, so it can never match; nothing was "
+                                 "destroyed")
+        assert writes(control, mark) == []
+    assert {"s-1-VM", "s-3-VM"} <= set(vms(api))
 
 
 @pytest.mark.parametrize("args,message", [
     ({"name": "no-such-VM", "state": "stopped"}, "stop system VM no-such-VM: not found"),
     ({"name": "s-1-VM", "state": "migrated"}, "state is migrated but all of the following are missing: host"),
-    ({"name": "s-1-VM", "state": "migrated", "host": "no-such-host"}, "host no-such-host: not found"),
-    ({"type": "secondarystoragevm", "zone": "no-such-zone", "state": "stopped"}, "zone no-such-zone: not found"),
-    ({"id": "not-a-uuid", "state": "started"}, "start system VM not-a-uuid: id must be a UUID, got 'not-a-uuid'"),
+    ({"name": "s-1-VM", "state": "migrated", "host": "no-such-host"},
+     "migrate system VM s-1-VM: host no-such-host: not found"),
+    ({"type": "secondarystoragevm", "zone": "no-such-zone", "state": "stopped"},
+     "stop secondarystoragevm system VMs of zone no-such-zone: zone no-such-zone: not found"),
+    ({"id": "not-a-uuid", "state": "started"}, "id must be a UUID, got not-a-uuid"),
     ({"state": "started"}, "one of the following is required: name, id, type"),
     ({"name": "s-1-VM", "state": "recreated", "template": "no-such-template"},
-     "recreate system VM s-1-VM: template no-such-template: not found"),
+     "recreate system VM s-1-VM: template no-such-template for hypervisor KVM: not found"),
+    # empty selectors never mean "every system VM"
+    ({"name": "", "state": "stopped"}, "name must not be empty (leave it out instead)"),
+    ({"id": "", "state": "stopped"}, "id must not be empty (leave it out instead)"),
+    ({"type": "secondarystoragevm", "zone": "", "state": "stopped"}, "zone must not be empty (leave it out instead)"),
+    ({"type": "consoleproxy", "hypervisor": " ", "state": "stopped"},
+     "hypervisor must not be empty (leave it out instead)"),
+    ({"name": "s-1-VM", "state": "recreated", "template": ""}, "template must not be empty (leave it out instead)"),
+    ({"name": "s-1-VM", "state": "recreated", "version": "4.2O"},
+     "recreate system VM s-1-VM: version must be numbers separated by dots, like 4.20 or 4.20.1.0, got 4.2O"),
+    ({"name": "s-1-VM", "state": "stopped", "wait_timeout": 0}, "wait_timeout must be between 1 and"),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(ansible, control, args, message):
     mark = control.mark()
     result = ansible.module("systemvm", args)
-    assert result["failed"] is True
-    assert result["msg"] == message
+    assert result["failed"] is True and result["changed"] is False
+    assert result["msg"].startswith(message), result["msg"]
+    assert result["msg"] == message or message.endswith(" and")
     assert writes(control, mark) == []
 
 
@@ -183,5 +203,6 @@ def test_hanging_job_times_out_with_one_line(ansible, control):
     result = ansible.module("systemvm", {"name": "s-1-VM", "state": "restarted", "wait_timeout": 2})
     assert result["failed"] is True
     assert result["msg"].startswith("restart system VM s-1-VM: rebootSystemVm job "), result["msg"]
-    assert result["msg"].endswith("did not finish within wait_timeout (2s); it may still be running in CloudStack")
-    assert result["jobid"]
+    assert "did not finish within wait_timeout (2s, polled " in result["msg"]
+    assert result["msg"].endswith("; it may still be running in CloudStack")
+    assert result["jobid"] and result["systemvms"][0]["jobid"] == result["jobid"]

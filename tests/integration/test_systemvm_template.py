@@ -163,13 +163,14 @@ def test_wait_timeout_reports_progress(ansible, control):
     finally:
         control.set_job_durations(templateDownload=2.0)
     assert result["failed"] is True
-    assert result["msg"].startswith("register template %s: not ready after 2s (lab-zone1: " % name)
+    assert result["msg"].startswith("register template %s: not ready within wait_timeout (2s): lab-zone1: " % name)
     assert result["msg"].endswith("; the download goes on in CloudStack")
+    assert result["changed"] is True and result["template"]["ready"] is False
     assert "% Downloaded" in result["msg"]
 
 
 @pytest.mark.parametrize("extra,message", [
-    ({"hypervisor": "bhyve"}, "register template %s: unknown hypervisor 'bhyve' (expected one of "
+    ({"hypervisor": "bhyve"}, "register template %s: hypervisor bhyve is unknown (expected one of "
                               "Hyperv, KVM, LXC, Ovm3, VMware, XenServer)" % NEW),
     ({"url": NEW_URL.replace("4.20.1-x86_64", "4.20.1-other")},
      "register template %s: already registered (id " % NEW),
@@ -177,12 +178,20 @@ def test_wait_timeout_reports_progress(ansible, control):
     ({"checksum": "not-a-checksum"}, "register template %s: checksum must be hex digits" % NEW),
     ({"url": "ftp://download.lab.invalid/x.qcow2"}, "register template %s: url must be an http:// or https:// URL"
                                                     % NEW),
-    ({"zones": ["no-such-zone"]}, "zone no-such-zone: not found"),
+    ({"zones": ["no-such-zone"]}, "register template %s: zone no-such-zone: not found" % NEW),
+    ({"url": "http:///x"}, "register template %s: url http:///x names no host" % NEW),
+    ({"url": "http://"}, "register template %s: url http:// names no host" % NEW),
+    ({"checksum": ""}, "checksum must not be empty (leave it out instead)"),
+    ({"name": ""}, "name must not be empty (leave it out instead)"),
+    ({"zones": []}, "zones must not be an empty list (leave it out instead)"),
+    ({"zones": ["lab-zone1", ""]}, "zones[1] must not be empty"),
+    ({"wait": False}, "register template %s: set_router_template=true needs wait=true" % NEW),
+    ({"wait_timeout": -1}, "wait_timeout must be between 1 and"),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(ansible, control, extra, message):
     mark = control.mark()
     result = ansible.module("systemvm_template", args(set_router_template=True, **extra))
-    assert result["failed"] is True
+    assert result["failed"] is True and result["changed"] is False
     assert result["msg"].startswith(message), result["msg"]
     assert "\n" not in result["msg"]
     assert writes(control, mark) == []
@@ -192,3 +201,18 @@ def test_other_url_or_checksum_is_named(ansible):
     result = ansible.module("systemvm_template", args(url=NEW_URL + ".v2",
                                                       checksum="{MD5}0123456789abcdef0123456789abcdef"))
     assert result["msg"].endswith("with another url and checksum; register the new image under a new name")
+
+
+def test_url_with_tilde_registers(ansible, control, api):
+    """A mirror path under a user's home (``~ops``): the request is signed the way CloudStack checks it, the
+    template registers, and the URL is stored as given; a second run changes nothing."""
+    name = "systemvm-kvm-4.21.9"
+    url = "http://mirror.lab.invalid/~ops/systemvm/systemvmtemplate-4.21.9-x86_64-kvm.qcow2.bz2"
+    mark = control.mark()
+    result = ansible.module("systemvm_template", {"name": name, "url": url, "hypervisor": "kvm", "wait_timeout": 60})
+    assert not result.get("failed"), result.get("msg")
+    assert result["changed"] is True and result["template"]["ready"] is True
+    assert writes(control, mark) == ["registerTemplate"]
+    assert {r["url"] for r in template_rows(api, name)} == {url}
+    again = ansible.module("systemvm_template", {"name": name, "url": url, "hypervisor": "kvm"})
+    assert again["changed"] is False, again.get("msg")

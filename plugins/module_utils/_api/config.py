@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import configparser
 import os
+from urllib.parse import urlsplit
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, shorten
 
 DEFAULT_TIMEOUT = 10
+# One answer may take at most an hour; beyond that a timeout is a typo, and overflows socket timeouts.
+MAX_TIMEOUT = 3600
 DEFAULT_METHOD = "get"
 DEFAULT_REGION = "cloudstack"
 
@@ -37,7 +40,7 @@ def parse_bool(value, what):
         return True
     if text in _FALSE:
         return False
-    raise ConfigurationError("%s must be a boolean (true or false), got %r" % (what, value))
+    raise ConfigurationError("%s must be a boolean (true or false), got %s" % (what, shorten(value)))
 
 
 class Connection:
@@ -74,7 +77,9 @@ def read_ini(region, environ):
     try:
         parser.read([p for p in paths if os.path.isfile(p)])
     except configparser.Error as error:
-        raise ConfigurationError("cannot read cloudstack.ini: %s" % str(error).splitlines()[0])
+        # Only the first line: the next ones quote the file's lines, the secret among them. ``from None`` keeps
+        # the original exception, and so those lines, out of the chain Ansible can display.
+        raise ConfigurationError("cannot read cloudstack.ini: %s" % str(error).splitlines()[0]) from None
     if not parser.has_section(region):
         return {}
     return {k: v for k, v in parser.items(region) if v != ""}
@@ -93,6 +98,11 @@ def _verify_from(value, what):
 def resolve(params, environ=None):
     """Build a Connection from module ``params`` (already holding env fallbacks) and cloudstack.ini."""
     environ = os.environ if environ is None else environ
+    for option, env_name in (("api_url", "CLOUDSTACK_ENDPOINT"), ("api_key", "CLOUDSTACK_KEY"),
+                             ("api_secret", "CLOUDSTACK_SECRET"), ("api_region", "CLOUDSTACK_REGION")):
+        if params.get(option) is not None and str(params[option]).strip() == "":
+            raise ConfigurationError("%s must not be empty (leave it out to use %s or cloudstack.ini)"
+                                     % (option, env_name))
     region = params.get("api_region") or environ.get("CLOUDSTACK_REGION") or DEFAULT_REGION
     needs_ini = not (params.get("api_url") and params.get("api_key") and params.get("api_secret"))
     ini = read_ini(region, environ) if needs_ini or environ.get("CLOUDSTACK_CONFIG") else {}
@@ -114,15 +124,19 @@ def resolve(params, environ=None):
             "missing CloudStack connection settings: %s (set the options, CLOUDSTACK_ENDPOINT/KEY/SECRET, or "
             "a [%s] section in cloudstack.ini)" % (", ".join(missing), region))
     if not str(endpoint).startswith(("http://", "https://")):
-        raise ConfigurationError("api_url must start with http:// or https://, got %r" % endpoint)
+        raise ConfigurationError("api_url must start with http:// or https://, got %s" % shorten(endpoint))
+    if not urlsplit(str(endpoint)).hostname:
+        raise ConfigurationError("api_url names no host: %s" % shorten(endpoint))
 
-    timeout = pick("api_timeout", "CLOUDSTACK_TIMEOUT", "timeout") or DEFAULT_TIMEOUT
+    timeout = pick("api_timeout", "CLOUDSTACK_TIMEOUT", "timeout")
+    if timeout is None:
+        timeout = DEFAULT_TIMEOUT
     try:
         timeout = int(timeout)
     except (TypeError, ValueError):
-        raise ConfigurationError("api_timeout must be a whole number of seconds, got %r" % timeout)
-    if timeout <= 0:
-        raise ConfigurationError("api_timeout must be positive, got %d" % timeout)
+        raise ConfigurationError("api_timeout must be a whole number of seconds, got %s" % shorten(timeout)) from None
+    if not 0 < timeout <= MAX_TIMEOUT:
+        raise ConfigurationError("api_timeout must be between 1 and %d seconds, got %d" % (MAX_TIMEOUT, timeout))
 
     method = str(pick("api_http_method", "CLOUDSTACK_METHOD", "method") or DEFAULT_METHOD).lower()
     if method not in ("get", "post"):

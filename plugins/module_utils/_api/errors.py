@@ -19,17 +19,38 @@ _SECRET_PARAM_RE = re.compile(
 
 
 def scrub(text):
-    """Remove query strings and credential-looking parameters from a message."""
+    """``text`` without query strings and credential-looking parameters."""
     text = _QUERY_RE.sub(r"\1?<redacted>", str(text))
     return _SECRET_PARAM_RE.sub(r"\1<redacted>", text)
 
 
-class CloudStackError(Exception):
-    """Base of every error raised by the collection's API core."""
+def shorten(value, limit=60):
+    """``value`` for naming it in a message: a plain short word as it is, anything else (empty, spaces at the
+    ends, control characters, not a string) as its repr, on one line and cut to about ``limit`` characters."""
+    if isinstance(value, str) and value and value.strip() == value and value.isprintable() and len(value) <= limit:
+        return value
+    text = repr(value)
+    if len(text) > limit:
+        text = text[:limit - 5] + "...%s" % text[-2:]
+    return text
 
-    def __init__(self, message, command=None):
-        super().__init__(scrub(message))
+
+def one_line(text):
+    """``text`` with line breaks and control characters shown as escapes, so a message stays one line."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in str(text))
+
+
+class CloudStackError(Exception):
+    """Base of every error raised by the collection's API core and the API backends.
+
+    ``result`` holds what the task did before it failed (the keys a backend would have returned), so the failed
+    task still reports its progress, and ``changed`` when writes went through.
+    """
+
+    def __init__(self, message, command=None, result=None):
+        super().__init__(one_line(scrub(message)))
         self.command = command
+        self.result = result
 
     @property
     def message(self):
@@ -43,6 +64,18 @@ class CloudStackError(Exception):
         return result
 
 
+class ValidationError(CloudStackError):
+    """The task's input cannot be acted on; nothing was sent."""
+
+
+class NotFoundError(CloudStackError):
+    """A named object does not exist."""
+
+
+class DeadlineError(CloudStackError):
+    """The task's wait_timeout ran out before a request could be sent."""
+
+
 class ConfigurationError(CloudStackError):
     """Connection settings are missing or contradictory; nothing was sent."""
 
@@ -50,18 +83,30 @@ class ConfigurationError(CloudStackError):
 class TransportError(CloudStackError):
     """The request did not produce a CloudStack answer (connection refused, timeout, non-JSON body)."""
 
-    def __init__(self, message, command=None, status=None):
+    def __init__(self, message, command=None, status=None, delivered=True):
         super().__init__(message, command)
         self.status = status
+        self.delivered = delivered
+        self.maybe_applied = False
 
     @property
     def transient(self):
         return self.status is None or self.status == 429 or self.status >= 500
 
+    def mark_maybe_applied(self):
+        """Say that the write behind this error may have been carried out (its answer was lost)."""
+        # A 429 is a refusal: only a lost answer (no status) or a server failure leaves the write in doubt.
+        if self.delivered and not self.maybe_applied and (self.status is None or self.status >= 500):
+            self.maybe_applied = True
+            if "may have been made" not in self.message:
+                self.args = ("%s; the change may have been made" % self.message,)
+
     def to_result(self):
         result = super().to_result()
         if self.status is not None:
             result["http_status"] = self.status
+        if self.maybe_applied:
+            result["maybe_applied"] = True
         return result
 
 
@@ -95,8 +140,9 @@ class JobFailedError(ApiError):
         self.jobstatus = jobstatus
         super().__init__(command, errorcode, errortext, cserrorcode)
         verb = "was cancelled" if jobstatus == 3 else "failed"
-        self.args = ("%s job %s %s: %s (errorcode %s)" % (command, jobid, verb, self.errortext or "no error text",
-                                                          self.errorcode),)
+        self.args = (one_line("%s job %s %s: %s (errorcode %s)" % (command, jobid, verb,
+                                                                   self.errortext or "no error text",
+                                                                   self.errorcode)),)
 
     def to_result(self):
         result = super().to_result()
@@ -111,8 +157,8 @@ class JobTimeoutError(CloudStackError):
         self.jobid = jobid
         self.timeout = timeout
         self.polls = polls
-        super().__init__("%s job %s did not finish within %ss (polled %d times); it may still be running in "
-                         "CloudStack" % (command, jobid, _fmt_seconds(timeout), polls), command)
+        super().__init__("%s job %s did not finish within wait_timeout (%ss, polled %d times); it may still be "
+                         "running in CloudStack" % (command, jobid, _fmt_seconds(timeout), polls), command)
 
     def to_result(self):
         result = super().to_result()

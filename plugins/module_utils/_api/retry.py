@@ -46,8 +46,9 @@ class RetryPolicy:
         """Delay before retry number ``attempt`` (1-based): uniform in [0, min(cap, base * 2**(attempt-1))]."""
         return self._rand() * min(self.cap, self.base * (2 ** (attempt - 1)))
 
-    def call(self, command, func):
-        """Run ``func()``; retry it on transient errors if ``command`` is a read."""
+    def call(self, command, func, deadline=None):
+        """What ``func()`` returns; it is called again on transient errors if ``command`` is a read, as long as
+        the pause before the next attempt fits in ``deadline`` (when given)."""
         retryable = is_read(command)
         attempt = 0
         while True:
@@ -57,7 +58,7 @@ class RetryPolicy:
             except (TransportError, ApiError) as error:
                 if not (retryable and is_transient(error)) or attempt >= self.attempts:
                     raise
-            self._sleep(self.delay(attempt))
-
-
-NO_RETRY = RetryPolicy(attempts=1)
+                pause = self.delay(attempt)
+                if deadline is not None and pause >= deadline.remaining():
+                    raise
+            self._sleep(pause)

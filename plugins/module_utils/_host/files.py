@@ -18,38 +18,87 @@ import pwd
 import stat
 import tempfile
 
+from .errors import HostError, describe
 
-class HostFileError(Exception):
+# uid_t and gid_t are 32 bits; (uid_t)-1 means "leave unchanged" to chown, so it is no one's id.
+MAX_ID = 2 ** 32 - 2
+PATH_MAX = 4096
+NAME_MAX = 255
+
+
+class HostFileError(HostError):
     """A file operation failed; the message names the path and the reason."""
 
 
-def resolve_user(user):
-    """uid of a user name or number."""
-    if isinstance(user, int) or (isinstance(user, str) and user.isdigit()):
-        return int(user)
+def _resolve(value, what, lookup):
+    if isinstance(value, bool) or not isinstance(value, (int, str)) or value == "":
+        raise HostFileError("must be a %s name or number, got %s" % (what, describe(value)))
+    if isinstance(value, int) or value.isdigit():
+        number = int(value)
+        if not 0 <= number <= MAX_ID:
+            raise HostFileError("%s is not a %s id (0 to %d)" % (describe(value), what, MAX_ID))
+        return number
     try:
-        return pwd.getpwnam(user).pw_uid
-    except KeyError:
-        raise HostFileError("no such user %r" % user)
+        return lookup(value)
+    except (KeyError, ValueError, UnicodeError):
+        raise HostFileError("no such %s %s" % (what, describe(value)))
+
+
+def resolve_user(user):
+    """The uid of a user name or number; HostFileError when there is no such user or the number is no uid."""
+    return _resolve(user, "user", lambda name: pwd.getpwnam(name).pw_uid)
 
 
 def resolve_group(group):
-    """gid of a group name or number."""
-    if isinstance(group, int) or (isinstance(group, str) and group.isdigit()):
-        return int(group)
-    try:
-        return grp.getgrnam(group).gr_gid
-    except KeyError:
-        raise HostFileError("no such group %r" % group)
+    """The gid of a group name or number; HostFileError when there is no such group or the number is no gid."""
+    return _resolve(group, "group", lambda name: grp.getgrnam(name).gr_gid)
+
+
+def check_path(option, value):
+    """``value`` if it is an absolute path without control characters, else HostFileError naming ``option``."""
+    if not isinstance(value, str) or not value.startswith("/"):
+        raise HostFileError("%s: must be an absolute path, got %s" % (option, describe(value)))
+    if any(ch < " " or ch == "\x7f" for ch in value):
+        raise HostFileError("%s: must not contain line breaks or other control characters, got %s"
+                            % (option, describe(value)))
+    encoded = value.encode("utf-8", "surrogateescape")
+    if len(encoded) >= PATH_MAX or any(len(part) > NAME_MAX for part in encoded.split(b"/")):
+        raise HostFileError("%s: too long for a path, got %s" % (option, describe(value)))
+    return value
+
+
+def check_creatable(option, path, kind):
+    """Refuse ``path`` (option ``option``) when a ``kind`` ("file" or "directory") cannot be made there.
+
+    It may exist as that kind; otherwise the nearest existing ancestor must be a directory. Returns the
+    attributes of ``path`` (None when it does not exist).
+    """
+    attrs = file_attrs(path)
+    if attrs is not None:
+        if kind == "directory" and not attrs["is_dir"]:
+            raise HostFileError("%s: %s exists and is not a directory" % (option, describe(path, 200)))
+        if kind == "file" and attrs["is_dir"]:
+            raise HostFileError("%s: %s is a directory" % (option, describe(path, 200)))
+        return attrs
+    parent = os.path.dirname(path.rstrip("/")) or "/"
+    while True:
+        above = file_attrs(parent)
+        if above is not None:
+            if not above["is_dir"]:
+                raise HostFileError("%s: %s cannot be created: %s is not a directory"
+                                    % (option, describe(path, 200), describe(parent, 200)))
+            return None
+        parent = os.path.dirname(parent) or "/"
 
 
 def lstat(path):
+    """``os.lstat`` of ``path``, or None when it does not exist."""
     try:
         return os.lstat(path)
     except OSError as error:
         if error.errno in (errno.ENOENT, errno.ENOTDIR):
             return None
-        raise HostFileError("stat %s: %s" % (path, error.strerror))
+        raise HostFileError("stat %s: %s" % (_shown(path), error.strerror))
 
 
 def read_bytes(path):
@@ -60,14 +109,19 @@ def read_bytes(path):
     except OSError as error:
         if error.errno in (errno.ENOENT, errno.ENOTDIR, errno.EISDIR):
             return None
-        raise HostFileError("read %s: %s" % (path, error.strerror))
+        raise HostFileError("read %s: %s" % (_shown(path), error.strerror))
 
 
 def text_of(data):
-    """Text for diffs and parsing: UTF-8 with undecodable bytes kept as escapes."""
+    """Text of file content for diffs, results and parsing: UTF-8, undecodable bytes shown as ``\\xNN``."""
     if data is None:
         return None
-    return data.decode("utf-8", "surrogateescape")
+    return data.decode("utf-8", "backslashreplace")
+
+
+def shown(name):
+    """A file name or path from the file system as text a result can carry (undecodable bytes as ``\\xNN``)."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def file_attrs(path):
@@ -123,7 +177,7 @@ def write_atomic(path, content, mode, uid, gid):
         tmp = None
         _fsync_dir(directory)
     except OSError as error:
-        raise HostFileError("write %s: %s" % (path, error.strerror or error))
+        raise HostFileError("write %s: %s" % (_shown(path), error.strerror or error))
     finally:
         if fd is not None:
             os.close(fd)
@@ -140,23 +194,24 @@ def set_attrs(path, mode, uid, gid):
         os.chown(path, uid, gid, follow_symlinks=False)
         os.chmod(path, mode)
     except OSError as error:
-        raise HostFileError("set mode and owner of %s: %s" % (path, error.strerror))
+        raise HostFileError("set mode and owner of %s: %s" % (_shown(path), error.strerror))
 
 
 def ensure_dir(path, mode, uid, gid, check_mode):
     """Make ``path`` a directory with mode and owner; returns what changed: created/attributes/None."""
     attrs = file_attrs(path)
     if attrs is not None and not attrs["is_dir"]:
-        raise HostFileError("%s exists and is not a directory" % path)
+        raise HostFileError("%s exists and is not a directory" % _shown(path))
     if attrs is None:
         if not check_mode:
             parent = os.path.dirname(path.rstrip("/"))
             if parent and not os.path.isdir(parent):
-                raise HostFileError("create %s: parent directory %s does not exist" % (path, parent))
+                raise HostFileError("create %s: parent directory %s does not exist"
+                                    % (_shown(path), _shown(parent)))
             try:
                 os.mkdir(path, mode)
             except OSError as error:
-                raise HostFileError("create %s: %s" % (path, error.strerror))
+                raise HostFileError("create %s: %s" % (_shown(path), error.strerror))
             set_attrs(path, mode, uid, gid)
         return "created"
     if (attrs["mode"], attrs["uid"], attrs["gid"]) != (mode, uid, gid) and not attrs["is_link"]:
@@ -167,12 +222,13 @@ def ensure_dir(path, mode, uid, gid, check_mode):
 
 
 def remove(path):
+    """Remove the file (or link) ``path``; nothing when it is already gone."""
     try:
         os.unlink(path)
     except OSError as error:
         if error.errno == errno.ENOENT:
             return
-        raise HostFileError("remove %s: %s" % (path, error.strerror))
+        raise HostFileError("remove %s: %s" % (_shown(path), error.strerror))
     _fsync_dir(os.path.dirname(path) or ".")
 
 
@@ -183,7 +239,12 @@ def list_dir(path):
     except OSError as error:
         if error.errno in (errno.ENOENT, errno.ENOTDIR):
             return None
-        raise HostFileError("list %s: %s" % (path, error.strerror))
+        raise HostFileError("list %s: %s" % (_shown(path), error.strerror))
+
+
+def _shown(path):
+    """A path for a message: whole up to a sane length, else shortened."""
+    return describe(path, limit=200)[1:-1] if len(path) <= 200 else describe(path, limit=200)
 
 
 def _fsync_dir(directory):

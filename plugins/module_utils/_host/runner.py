@@ -13,8 +13,10 @@ their values, builds the argv, runs it without a shell (LC_ALL=C), and returns a
 
 from __future__ import annotations
 
+from .errors import HostError
 
-class CommandError(Exception):
+
+class CommandError(HostError):
     """A command could not be run or failed; the message holds the command and its error output."""
 
 
@@ -35,19 +37,8 @@ class fmt:
 
     @staticmethod
     def option(flag):
+        """``[flag, value]``, or nothing when the value is None."""
         return lambda value: [] if value is None else [flag, str(value)]
-
-    @staticmethod
-    def flag(flag):
-        return lambda value: [flag] if value else []
-
-    @staticmethod
-    def positional():
-        return lambda value: [] if value is None else [str(value)]
-
-    @staticmethod
-    def fixed(*args):
-        return lambda _value: list(args)
 
 
 class CommandRunner:
@@ -64,6 +55,7 @@ class CommandRunner:
         return bool(self.path)
 
     def argv(self, order, **values):
+        """The argv for the declared arguments ``order`` with ``values``."""
         argv = [self.path]
         for name in order:
             if name not in self.formats:
@@ -72,6 +64,7 @@ class CommandRunner:
         return argv
 
     def run(self, order=(), check=False, data=None, **values):
+        """Run the command; returns a CommandResult, or raises CommandError when ``check`` and it failed."""
         if not self.path:
             raise CommandError("%s: command not found" % self.command)
         argv = self.argv(order, **values)

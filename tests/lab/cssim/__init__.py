@@ -1,6 +1,6 @@
 """cssim: a small Apache CloudStack management-server simulator for the csops.cloudstack lab.
 
-Only the standard library and PyYAML are used. Run it with ``python -m cssim`` (see ``__main__``).
+The standard library and PyYAML are used, and ``cryptography`` for the CA (ca.py). Run it with ``python -m cssim`` (see ``__main__``).
 """
 
 DEFAULT_API_KEY = "csl-admin-apikey"

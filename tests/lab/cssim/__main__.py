@@ -14,7 +14,7 @@ from .server import Server
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m cssim", description="CloudStack management-server simulator")
-    parser.add_argument("--state-dir", required=True, help="directory for state.json and requests.jsonl")
+    parser.add_argument("--state-dir", required=True, help="directory for state.json, journal.jsonl and requests.jsonl")
     parser.add_argument("--topology", help="topology.yml used to seed a new state (and by /lab/reset)")
     parser.add_argument("--host", default=DEFAULT_HOST)
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="0 picks a free port")

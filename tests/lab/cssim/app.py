@@ -18,7 +18,8 @@ from .registry import load_handlers
 from .reqlog import RequestLog, is_write, redact
 from .seed import load_topology, seed, set_extra_hosts
 from .settings import Catalog, global_value, scoped_value
-from .world import STATE_FILE, World
+from .store import Store
+from .world import World
 
 JSON_TYPE = "application/json;charset=utf-8"
 PROXY_PAGES = {
@@ -26,6 +27,19 @@ PROXY_PAGES = {
     503: "Service Unavailable",
     504: "Gateway Timeout",
 }
+
+
+def header_value(text):
+    """``text`` as Jetty writes it into a header (HttpGenerator.putSanitisedValue): CR, LF and every UTF-16 unit
+    beyond Latin-1 become a space (two for a character outside the BMP), so the header always encodes; the JSON
+    body keeps the exact text."""
+    out = []
+    for char in text:
+        if char in "\r\n" or ord(char) > 0xFF:
+            out.append("  " if ord(char) > 0xFFFF else " ")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 class Ctx:
@@ -99,24 +113,21 @@ class Simulator:
         if missing:
             raise ValueError("handlers for commands missing from %s: %s" % (self.contract.path, ", ".join(missing)))
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        if (self.state_dir / STATE_FILE).exists():
+        if Store(self.state_dir).exists():
             self.world = World.load(self.state_dir)
             if self.world.state.get("extra_hosts", 0) != self.extra_hosts:
                 set_extra_hosts(self.world.state, self.extra_hosts)
-                self.world.touch()
         else:
             self.world = World(self.state_dir, self._seed())
-            self.world.touch()
         # every start of the process is a "boot" of the management server (persisted; tests prove restarts)
         self.world.state["boot"] = int(self.world.state.get("boot", 0)) + 1
         self.world.state["started_at"] = time.time()
-        self.world.touch()
         self.catalog = Catalog(self.world.version)
         self.user_id = self._user_id()
         self.jobs = JobManager(self)
         self.faults = Faults()
         self.log = RequestLog(self.state_dir)
-        self.world.save_if_dirty()
+        self.world.save()  # start-up compaction: the journal replayed into a new snapshot
         self._ticker_stop = threading.Event()
         self._ticker = None
 
@@ -155,8 +166,8 @@ class Simulator:
         self._ticker_stop.set()
         if self._ticker:
             self._ticker.join(timeout=2)
-        with self.world.lock:
-            self.world.save_if_dirty()
+        self.world.close()
+        self.log.close()
 
     def reset(self):
         with self.world.lock:
@@ -207,6 +218,7 @@ class Simulator:
             "params": redact(pairs),
             "status": status,
             "write": is_write(command),
+            "elapsed": round(time.time() - started, 6),  # seconds the simulator spent, injected latency included
         }
         if errortext:
             entry["error"] = errortext
@@ -271,7 +283,7 @@ class Simulator:
         data = json.dumps({name: exc.body()}, separators=(",", ":")).encode("utf-8")
         headers = {"Content-Type": JSON_TYPE}
         if exc.errorcode != errors.UNAUTHORIZED:
-            headers["X-Description"] = exc.errortext.replace("\r", " ").replace("\n", " ")[:1000]
+            headers["X-Description"] = header_value(exc.errortext)[:1000]
         return exc.errorcode, headers, data, exc.errortext
 
     @staticmethod

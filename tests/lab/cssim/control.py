@@ -111,6 +111,11 @@ class LabControl:
         """The whole simulator state (as saved in state.json)."""
         return self._call("GET", "/lab/state")
 
+    def ca(self):
+        """{certificate, issued}: the CA's certificate (None before its first use) and every certificate it
+        issued ({serial, subject, sans, notbefore, notafter, issued, hostid, certificate[, reconnect]})."""
+        return self._call("GET", "/lab/ca")
+
     def health(self):
         """{ok, url, version, boot, started_at, pid}: ``boot`` counts starts of the simulator (persisted)."""
         return self._call("GET", "/lab/health")

@@ -97,7 +97,6 @@ class Faults:
                     host["disconnected"] = time.time()
             if rstate is not None:
                 host["resourcestate"] = rstate
-            world.touch()
 
     def _apply_template_fail(self, fault, world):
         if not isinstance(fault.get("name"), str) or not fault["name"]:
@@ -116,7 +115,6 @@ class Faults:
                 for zone_id in templates.downloading(tpl):
                     if fault.get("zoneid") in (None, zone_id):
                         templates.fail_download(tpl, zone_id, self.template_status(fault, tpl), fault["at"])
-                        world.touch()
 
     @staticmethod
     def template_status(fault, tpl):
@@ -145,7 +143,6 @@ class Faults:
                         host.pop("disconnected", None)
                     else:
                         host["disconnected"] = disconnected
-                    world.touch()
         return count
 
     def forget(self):

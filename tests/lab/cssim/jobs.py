@@ -28,6 +28,8 @@ FALLBACK_DURATION = 1.0
 class JobManager:
     def __init__(self, sim):
         self.sim = sim
+        self._index = None  # (jobs dict, pending_for map) while no job was added or finished
+        self._contexts = {}
 
     @property
     def world(self):
@@ -55,15 +57,24 @@ class JobManager:
             if seconds < 0:
                 raise ValueError("duration of %s must not be negative" % name)
             store[name] = seconds
-        self.world.touch()
 
     def pending_for(self, instance_id):
-        found = None
-        for job in self.jobs.values():
-            if job["status"] == 0 and job["instanceid"] == instance_id:
-                if found is None or job["created"] < found["created"]:
-                    found = job
-        return found
+        """The oldest unfinished job on ``instance_id``, or None."""
+        return self._pending_index().get(instance_id)
+
+    def _pending_index(self):
+        """instance id -> its oldest unfinished job, rebuilt when a job was added, finished or the state replaced
+        (list answers ask once per object)."""
+        jobs = self.jobs
+        if self._index is None or self._index[0] is not jobs:
+            index = {}
+            for job in jobs.values():
+                if job["status"] == 0:
+                    found = index.get(job["instanceid"])
+                    if found is None or job["created"] < found["created"]:
+                        index[job["instanceid"]] = job
+            self._index = (jobs, index)
+        return self._index[1]
 
     def submit(self, ctx, instance_type, instance_id, args=None, command=None, duration_key=None, faults=None,
                accountid=None):
@@ -102,13 +113,14 @@ class JobManager:
                 "errortext": fault_fail.get("errortext") or "Job failed (failure injected by the lab)",
             }
         self.jobs[job["jobid"]] = job
-        self.world.touch()
+        self._index = None
         self.tick(now)
         return job["jobid"]
 
     def tick(self, now=None):
         """Start and finish every job whose time has come. Call with the world lock held."""
         now = time.time() if now is None else now
+        self._contexts = {}
         pending = sorted((j for j in self.jobs.values() if j["status"] == 0), key=lambda j: j["created"])
         for job in pending:
             if job["starts"] is None:
@@ -127,7 +139,6 @@ class JobManager:
         if not job["begun"] and now >= job["starts"]:
             self._hook(job, "begin")
             job["begun"] = True
-            self.world.touch()
         if job["begun"] and job["due"] is not None and now >= job["due"]:
             self._finish(job, now)
         elif job["begun"] and job["due"] is not None:
@@ -139,17 +150,23 @@ class JobManager:
         hook = getattr(cmd, "progress", None) if cmd else None
         if hook:
             span = max(job["due"] - job["starts"], 1e-9)
-            hook(self.sim.context(job["cmd"]), job, min(1.0, (now - job["starts"]) / span))
+            hook(self._context(job["cmd"]), job, min(1.0, (now - job["starts"]) / span))
 
     def _hook(self, job, name):
         cmd = COMMANDS.get(job["cmd"])
         hook = getattr(cmd, name, None) if cmd else None
         if hook:
-            hook(self.sim.context(job["cmd"]), job)
+            hook(self._context(job["cmd"]), job)
+
+    def _context(self, command):
+        """One handler context per command and tick (hooks keep nothing in it)."""
+        if command not in self._contexts:
+            self._contexts[command] = self.sim.context(command)
+        return self._contexts[command]
 
     def _finish(self, job, now):
         cmd = COMMANDS[job["cmd"]]
-        ctx = self.sim.context(job["cmd"])
+        ctx = self._context(job["cmd"])
         if job["fail"]:
             if cmd.revert:
                 cmd.revert(ctx, job)
@@ -158,8 +175,11 @@ class JobManager:
         try:
             obj = cmd.complete(ctx, job)
             name = ctx.contract.response_object(job["cmd"])
-            job["result"] = {name: self.sim.shape(job["cmd"], obj)}
+            shaped = self.sim.shape(job["cmd"], obj)
+            # a SuccessResponse is the job result itself ({"success": true}), not wrapped in its object name
+            job["result"] = shaped if name == "success" else {name: shaped}
             job["status"] = 1
+            self._index = None
             job["resultcode"] = 0
             job["completed"] = now
         except errors.ApiError as exc:
@@ -169,15 +189,14 @@ class JobManager:
         except Exception as exc:  # a simulator bug: fail the job visibly
             traceback.print_exc(file=sys.stderr)
             self._fail(job, errors.INTERNAL_ERROR, "cssim internal error: %s" % exc, now)
-        self.world.touch()
 
     def _fail(self, job, errorcode, errortext, now):
         job["status"] = 2
+        self._index = None
         # ApiAsyncJobDispatcher always stores INTERNAL_ERROR as the job's result code
         job["resultcode"] = errors.INTERNAL_ERROR
         job["result"] = {"errorcode": errorcode, "errortext": errortext}
         job["completed"] = now
-        self.world.touch()
 
     def response(self, ctx, job):
         """queryAsyncJobResult body (fields directly under the response name)."""

@@ -23,7 +23,6 @@ def schedule_replacement(world, vm, due):
         "replaces": vm["name"], "systemvmtype": vm["systemvmtype"], "zoneid": vm["zoneid"], "podid": vm["podid"],
         "hostid": vm.get("hostid") or vm.get("lasthostid"), "templateid": vm["templateid"], "due": due,
     })
-    world.touch()
 
 
 def tick(sim, now):
@@ -32,7 +31,6 @@ def tick(sim, now):
     for item in [i for i in pending if i["due"] <= now]:
         pending.remove(item)
         _create(sim, item, now)
-        world.touch()
     for vm in world.all("systemvm").values():
         if vm.get("boot_due") is not None and vm["boot_due"] <= now:
             vm.pop("boot_due")
@@ -42,7 +40,6 @@ def tick(sim, now):
                 if agent:
                     agent["state"] = "Up"
                     agent.pop("disconnected", None)
-            world.touch()
 
 
 def _next_number(world):
@@ -76,7 +73,7 @@ def _create(sim, item, now):
         item["due"] = now + 1
         world.state["systemvm_replacements"].append(item)
         return
-    tpl = templates.router_template(ctx, item["zoneid"], host.get("hypervisor") or "KVM")
+    tpl = templates.system_vm_template(ctx, item["zoneid"], host.get("hypervisor") or "KVM")
     number = _next_number(world)
     prefix = "s" if item["systemvmtype"] == "secondarystoragevm" else "v"
     name = "%s-%d-VM" % (prefix, number)

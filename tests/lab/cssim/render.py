@@ -118,6 +118,8 @@ def host(ctx, h):
         out["disconnected"] = fmt_date(h["disconnected"])
     if h["state"] == "Up" and h.get("msid"):
         out["managementserverid"] = h["msid"]
+    # host details as the agent reports them; "secured" turns "true" once provisionCertificate went through
+    out["details"] = {"secured": "true" if h.get("secured") else "false"}
     if h["type"] != "Routing":
         return out
     out.update(_names(ctx, h, cluster=("cluster", h["clusterid"])))

@@ -36,13 +36,18 @@ class RequestLog:
     def __init__(self, state_dir):
         self.path = Path(state_dir) / LOG_FILE
         self.lock = threading.Lock()
+        self._fh = None
         self.entries = []
         if self.path.exists():
-            with open(self.path, encoding="utf-8") as fh:
-                for line in fh:
-                    line = line.strip()
-                    if line:
-                        self.entries.append(json.loads(line))
+            with open(self.path, "rb") as fh:
+                data = fh.read()
+            complete, _newline, partial = data.rpartition(b"\n")
+            if partial.strip():  # cut short when the process was killed while writing it: dropped
+                with open(self.path, "r+b") as fh:
+                    fh.truncate(len(data) - len(partial))
+            for line in complete.split(b"\n"):
+                if line.strip():
+                    self.entries.append(json.loads(line))
 
     def next_index(self):
         with self.lock:
@@ -52,10 +57,17 @@ class RequestLog:
         with self.lock:
             entry = dict(entry, index=len(self.entries))
             self.entries.append(entry)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "a", encoding="utf-8") as fh:
-                fh.write(json.dumps(entry, separators=(",", ":")) + "\n")
+            if self._fh is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._fh = open(self.path, "ab", buffering=0)  # one write() per entry, kept if the process dies
+            self._fh.write(json.dumps(entry, separators=(",", ":")).encode("utf-8") + b"\n")
             return entry
+
+    def close(self):
+        with self.lock:
+            if self._fh is not None:
+                self._fh.close()
+                self._fh = None
 
     def since(self, index=0):
         with self.lock:

@@ -5,15 +5,18 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import API_PATH
+from . import API_PATH, ca
 from .faults import FaultError
 
 MAX_BODY = 8 * 1024 * 1024
 
 
 class Server(ThreadingHTTPServer):
+    """One thread per connection; handlers share the world under its lock (app.py)."""
+
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # many clients connecting at once (a pool of job waiters) are not turned away
 
     def __init__(self, address, sim, verbose=False):
         super().__init__(address, RequestHandler)
@@ -28,6 +31,9 @@ class Server(ThreadingHTTPServer):
 
 class RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body leave in two writes: with Nagle's algorithm on, the body waits for the client's delayed
+    # ACK (about 40 ms on Linux) on every kept-alive connection
+    disable_nagle_algorithm = True
     server_version = "cssim"
     sys_version = ""
 
@@ -137,6 +143,11 @@ class RequestHandler(BaseHTTPRequestHandler):
                     sim.world.save_if_dirty()
                     data = json.dumps(sim.world.state).encode("utf-8")
                 return self._send(200, {"Content-Type": "application/json"}, data)
+            if path == "/lab/ca" and method == "GET":
+                with sim.world.lock:
+                    sim.jobs.tick()
+                    sim.world.save_if_dirty()
+                    return self._json(200, ca.summary(sim.world))
             if path == "/lab/health" and method == "GET":
                 with sim.world.lock:
                     return self._json(200, sim.health(self.server.url))

@@ -113,5 +113,14 @@ def router_template(ctx, zone_id, hypervisor="KVM"):
     return max(candidates, key=lambda t: t["created"]) if candidates else None
 
 
+def system_vm_template(ctx, zone_id, hypervisor="KVM"):
+    """The template CloudStack builds a new SSVM or CPVM from (VMTemplateDao.findSystemVMReadyTemplate): the newest
+    SYSTEM template of the hypervisor that is ready in the zone, or None. Unlike routers, no setting names it."""
+    candidates = [t for t in ctx.world.all("template").values()
+                  if t.get("templatetype") == "SYSTEM" and t["hypervisor"].lower() == hypervisor.lower()
+                  and ready_in(t, zone_id)]
+    return max(candidates, key=lambda t: (t["created"], t["id"])) if candidates else None
+
+
 def template_version(tpl):
     return (tpl or {}).get("version") or version_from((tpl or {}).get("name"), (tpl or {}).get("url"))

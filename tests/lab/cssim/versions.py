@@ -1,5 +1,6 @@
 """CloudStack version strings: parsing and comparison."""
 
+import functools
 import re
 
 _NUM = re.compile(r"\d+(?:\.\d+)*")
@@ -24,6 +25,7 @@ def cmp(a, b):
     return (ta > tb) - (ta < tb)
 
 
+@functools.lru_cache(maxsize=1024)  # asked for every field of every answer object
 def available(since, version):
     """True when a field/param marked ``since`` exists in CloudStack ``version``.
 

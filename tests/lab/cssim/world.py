@@ -1,11 +1,11 @@
-"""The simulated world: entity collections in one JSON-able dict, persisted atomically."""
+"""The simulated world: entity collections in one JSON-able dict, journaled per changed entity (store.py)."""
 
-import json
-import os
 import threading
 import time
 import uuid
-from pathlib import Path
+
+from .store import Store
+from .tracked import adopt
 
 # A fixed namespace so that ids are stable across runs: uuid5(NS, "<kind>:<name>")
 NAMESPACE = uuid.UUID("6f1d6a52-5b7e-4c1e-9d35-63a1c0c2b1a7")
@@ -31,7 +31,8 @@ COLLECTIONS = {
 # kinds the lab has none of (ids of these never resolve, as for a CloudStack without such entities)
 EMPTY_KINDS = {"vm", "vpc", "project", "oscategory", "extension", "user", "diskoffering"}
 
-STATE_FILE = "state.json"
+# collections whose entities are journaled one by one; every other top-level key is journaled whole
+UNIT_COLLECTIONS = frozenset(COLLECTIONS.values())
 SCHEMA = 1
 
 
@@ -45,46 +46,77 @@ def fmt_date(ts):
 
 
 class World:
+    """The state (``state``, made of tracked containers) and its persistence: ``save_if_dirty`` journals the
+    units changed since the last call; ``save`` compacts (new snapshot, empty journal). Hold ``lock`` while
+    reading or changing the state."""
+
     def __init__(self, state_dir, state):
-        self.state_dir = Path(state_dir)
-        self.state = state
+        self.store = Store(state_dir)
         self.lock = threading.RLock()
-        self.dirty = False
+        self.changes = set()
+        self.state = state
+
+    @property
+    def state(self):
+        return self._state
+
+    @state.setter
+    def state(self, value):
+        """Replace the whole state (seed, reset); call ``save`` afterwards."""
+        with self.lock:
+            self._state = adopt(value, (), self.changes, UNIT_COLLECTIONS)
+            self.changes.clear()
 
     # ----- persistence -----
 
-    @property
-    def path(self):
-        return self.state_dir / STATE_FILE
-
     @classmethod
     def load(cls, state_dir):
-        path = Path(state_dir) / STATE_FILE
-        with open(path, encoding="utf-8") as fh:
-            state = json.load(fh)
+        """The world saved in ``state_dir``: the snapshot with the journal replayed."""
+        store = Store(state_dir)
+        state = store.load()
         if state.get("schema") != SCHEMA:
-            raise ValueError("%s has schema %r, expected %r" % (path, state.get("schema"), SCHEMA))
+            raise ValueError("%s has schema %r, expected %r" % (store.snapshot, state.get("schema"), SCHEMA))
         return cls(state_dir, state)
 
     def save(self):
-        """Write state.json atomically (temporary file in the same directory, then rename)."""
+        """Compact: write the whole state as the snapshot (atomically) and empty the journal."""
         with self.lock:
-            self.state_dir.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(".%s.%d.tmp" % (STATE_FILE, os.getpid()))
-            with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump(self.state, fh, separators=(",", ":"))
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-            self.dirty = False
+            self.store.compact(self._state)
+            self.changes.clear()
 
     def save_if_dirty(self):
+        """Append the units changed since the last save to the journal (one line); compact when it is large."""
         with self.lock:
-            if self.dirty:
+            if not self.changes:
+                return
+            units = sorted(self.changes, key=lambda unit: (len(unit), unit))  # a whole key before its entities
+            self.changes.clear()
+            written = set()
+            ops = []
+            for unit in units:
+                if unit[:1] in written:  # the whole top-level key is written already
+                    continue
+                written.add(unit)
+                parent = self._state
+                for key in unit[:-1]:
+                    parent = parent.get(key) if isinstance(parent, dict) else None
+                    if parent is None:
+                        break
+                if parent is None or unit[-1] not in parent:
+                    ops.append(["del", list(unit)])
+                    continue
+                value = adopt(parent[unit[-1]], unit, self.changes, UNIT_COLLECTIONS)
+                if value is not parent[unit[-1]]:
+                    dict.__setitem__(parent, unit[-1], value)
+                ops.append(["set", list(unit), value])
+            if self.store.append(ops):
                 self.save()
 
-    def touch(self):
-        self.dirty = True
+    def close(self):
+        """Compact and close the journal (clean stop)."""
+        with self.lock:
+            self.save()
+            self.store.close()
 
     # ----- access -----
 

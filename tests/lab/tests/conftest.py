@@ -38,7 +38,7 @@ def cs_client(sim):
     from cs import CloudStack
 
     def make(method="get", v3=True, **kw):
-        return CloudStack(endpoint=sim.url, key=DEFAULT_API_KEY, secret=DEFAULT_SECRET_KEY, method=method,
+        return CloudStack(endpoint=sim.endpoint, key=DEFAULT_API_KEY, secret=DEFAULT_SECRET_KEY, method=method,
                           expiration=600 if v3 else -1, poll_interval=0.05, job_timeout=20, **kw)
 
     return make

@@ -85,4 +85,4 @@ def test_bad_fault_specs_are_rejected(sim):
     assert info.value.status == 400
     with pytest.raises(ControlError):
         sim.control.add_fault("host_state", host="kvm99", state="Down")
-    assert requests.post(sim.url.replace("/client/api", "/lab/faults"), data="{", timeout=5).status_code == 400
+    assert requests.post(sim.endpoint.replace("/client/api", "/lab/faults"), data="{", timeout=5).status_code == 400

@@ -21,7 +21,7 @@ def big_sim(tmp_path_factory):
 
 
 def test_cs_client_fetches_every_page_fast(big_sim):
-    client = CloudStack(endpoint=big_sim.url, key=DEFAULT_API_KEY, secret=DEFAULT_SECRET_KEY)
+    client = CloudStack(endpoint=big_sim.endpoint, key=DEFAULT_API_KEY, secret=DEFAULT_SECRET_KEY)
     mark = big_sim.control.mark()
     started = time.monotonic()
     hosts = client.listHosts(fetch_list=True)

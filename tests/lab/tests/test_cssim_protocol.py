@@ -61,8 +61,8 @@ def test_bad_signature_is_401_envelope(sim):
 
 def test_unknown_api_key_and_missing_signature_are_401(sim):
     assert sim.call("listZones", key="not-a-key").status_code == 401
-    resp = requests.get(sim.url, params={"command": "listZones", "response": "json",
-                                         "apikey": "csl-admin-apikey"}, timeout=5)
+    resp = requests.get(sim.endpoint, params={"command": "listZones", "response": "json",
+                                              "apikey": "csl-admin-apikey"}, timeout=5)
     assert resp.status_code == 401
     assert _error(resp)[1]["errorcode"] == 401
 
@@ -76,16 +76,16 @@ def _v3_pairs(expires):
 def test_expired_request_is_401(sim):
     past = (datetime.now(timezone.utc) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S+0000")
     future = (datetime.now(timezone.utc) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S+0000")
-    assert requests.get(sim.url, params=_v3_pairs(past), timeout=5).status_code == 401
-    assert requests.get(sim.url, params=_v3_pairs(future), timeout=5).status_code == 200
-    assert requests.get(sim.url, params=_v3_pairs("not-a-date"), timeout=5).status_code == 401
+    assert requests.get(sim.endpoint, params=_v3_pairs(past), timeout=5).status_code == 401
+    assert requests.get(sim.endpoint, params=_v3_pairs(future), timeout=5).status_code == 200
+    assert requests.get(sim.endpoint, params=_v3_pairs("not-a-date"), timeout=5).status_code == 401
 
 
 def test_expires_is_only_checked_with_signature_version_3(sim):
     past = (datetime.now(timezone.utc) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%S+0000")
     pairs = [("command", "listZones"), ("response", "json"), ("apikey", "csl-admin-apikey"), ("expires", past)]
     pairs.append(("signature", signing.sign(pairs, "csl-admin-secret")))
-    assert requests.get(sim.url, params=pairs, timeout=5).status_code == 200
+    assert requests.get(sim.endpoint, params=pairs, timeout=5).status_code == 200
 
 
 def test_missing_required_parameter_is_431(sim, cs_client):
@@ -154,10 +154,22 @@ def test_error_headers(sim):
     assert resp.headers["X-Description"].startswith("Unable to execute API command listtemplates")
 
 
+def test_error_text_beyond_latin1_is_answered(sim):
+    # Jetty writes header values byte per UTF-16 unit: Latin-1 stays, CR/LF and anything else become spaces
+    text = "\u00c9chec: \u4e3b\u673a kvm1 \u4e0d\u53ef\u7528 \U0001f680\r\nfin"
+    sim.control.add_fault("api_error", command="listZones", errorcode=530, errortext=text)
+    resp = sim.call("listZones")
+    assert resp.status_code == 530
+    assert _error(resp)[1]["errortext"] == text
+    # "\u00c9chec:" " " [2 CJK] " kvm1 " [3 CJK] " " [rocket: a surrogate pair] [CR LF] "fin"
+    assert resp.headers["X-Description"] == "\u00c9chec:" + " " * 3 + " kvm1 " + " " * 4 + " " * 2 + " " * 2 + "fin"
+    assert sim.control.requests(sim.control.mark() - 1)[0]["error"] == text
+
+
 def test_only_json_responses(sim):
     pairs = [("command", "listZones"), ("apikey", "csl-admin-apikey")]
     pairs.append(("signature", signing.sign(pairs, "csl-admin-secret")))
-    resp = requests.get(sim.url, params=pairs, timeout=5)
+    resp = requests.get(sim.endpoint, params=pairs, timeout=5)
     assert resp.status_code == 431
     assert "response=json" in _error(resp)[1]["errortext"]
 

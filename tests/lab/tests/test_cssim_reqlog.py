@@ -18,6 +18,15 @@ def test_log_entries_and_write_flag(sim):
     assert set(entries[0]) >= {"index", "time", "command", "params", "status", "write"}
 
 
+def test_entries_say_how_long_the_answer_took(sim):
+    sim.control.add_fault("latency", command="listPods", seconds=0.3)
+    mark = sim.control.mark()
+    sim.ok("listPods")
+    sim.ok("listZones")
+    slow, fast = sim.control.requests(mark)
+    assert slow["elapsed"] >= 0.3 and 0 <= fast["elapsed"] < 0.3
+
+
 def test_failed_and_unsigned_requests_are_logged(sim):
     mark = sim.control.mark()
     sim.call("listZones", secret="nope")
@@ -53,6 +62,6 @@ def test_requests_filter_by_command(sim):
 def test_lab_control_accepts_base_api_and_control_urls(sim):
     from cssim.control import LabControl
 
-    base = sim.url.rsplit("/client/api", 1)[0]
-    marks = {LabControl(url).mark() for url in (base, base + "/", sim.url, base + "/lab")}
+    base = sim.endpoint.rsplit("/client/api", 1)[0]
+    marks = {LabControl(url).mark() for url in (base, base + "/", sim.endpoint, base + "/lab")}
     assert len(marks) == 1

@@ -110,7 +110,7 @@ def test_script_start_status_restart_stop(script):
     sim_url = script.base + "/client/api"
     from cssim_harness import Sim
     sim = Sim.__new__(Sim)  # reuse the signed-call helpers against the script's simulator
-    sim.url, sim.control = sim_url, script.control
+    sim.endpoint, sim.control = sim_url, script.control
     sim.control.set_job_durations(upgradeRouterTemplate=2.5)
     sim.ok("updateConfiguration", name="expunge.delay", value="77")
     [job] = sim.ok("upgradeRouterTemplate", id=stable_id("router", "r-12-VM"))["asyncjobs"]

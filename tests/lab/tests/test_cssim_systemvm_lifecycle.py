@@ -154,7 +154,7 @@ def test_migrate_to_a_host_that_is_down(msim):
 def test_cs_client_sees_a_refused_migration_as_an_error(msim):
     from cs import CloudStack
     from cssim import DEFAULT_API_KEY, DEFAULT_SECRET_KEY
-    client = CloudStack(endpoint=msim.url, key=DEFAULT_API_KEY, secret=DEFAULT_SECRET_KEY, fetch_result=True,
+    client = CloudStack(endpoint=msim.endpoint, key=DEFAULT_API_KEY, secret=DEFAULT_SECRET_KEY, fetch_result=True,
                         poll_interval=0.05, job_timeout=20)
     [vm] = vms(msim, name="s-1-VM")
     with pytest.raises(CloudStackApiException) as info:

@@ -21,7 +21,6 @@ def begin(ctx, job):
         return
     job["args"]["from_template"] = r["templateid"]
     r["state"] = "Stopping"
-    ctx.world.touch()
 
 
 def progress(ctx, job, fraction):
@@ -30,12 +29,10 @@ def progress(ctx, job, fraction):
         return
     if fraction >= 0.4 and r["state"] == "Stopping":
         r["state"] = "Stopped"
-        ctx.world.touch()
     if fraction >= 0.5 and r["state"] == "Stopped":
         r["state"] = "Starting"
         if not job["fail"]:
             _switch_template(ctx, r)
-        ctx.world.touch()
 
 
 def _switch_template(ctx, r):
@@ -51,7 +48,6 @@ def complete(ctx, job):
     if r["state"] != "Starting":
         _switch_template(ctx, r)
     r["state"] = "Running"
-    ctx.world.touch()
     return render.router(ctx, r, with_job=False)
 
 
@@ -61,4 +57,3 @@ def revert(ctx, job):
         return
     r["state"] = "Running"
     r["templateid"] = job["args"].get("from_template", r["templateid"])
-    ctx.world.touch()

@@ -14,7 +14,6 @@ def begin(ctx, job):
     job["args"]["from_state"] = vm["state"]
     if vm["state"] == "Running":
         vm["state"] = "Stopping"
-        ctx.world.touch()
 
 
 def complete(ctx, job):
@@ -26,7 +25,6 @@ def complete(ctx, job):
     lifecycle.schedule_replacement(ctx.world, vm, time.time() + ctx.jobs.duration("systemVmRecreate"))
     del ctx.world.all("systemvm")[vm["id"]]
     ctx.world.all("host").pop(stable_id("host", vm["name"]), None)
-    ctx.world.touch()
     return answer
 
 
@@ -34,7 +32,6 @@ def revert(ctx, job):
     vm = ctx.world.get("systemvm", job["instanceid"])
     if vm and vm["state"] == "Stopping":
         vm["state"] = job["args"].get("from_state", "Running")
-        ctx.world.touch()
 
 
 @command("destroySystemVm", params={"id": "uuid:systemvm!"}, begin=begin, complete=complete, revert=revert,

@@ -55,14 +55,12 @@ def begin(ctx, job):
         return  # the job fails when it completes
     vm = vm_of(ctx, job)
     vm["state"] = "Migrating"
-    ctx.world.touch()
 
 
 def complete(ctx, job):
     host = destination(ctx, job)
     vm = vm_of(ctx, job)
     vm.update(state="Running", hostid=host["id"], lasthostid=host["id"], podid=host["podid"])
-    ctx.world.touch()
     return result(ctx, vm)
 
 
@@ -70,7 +68,6 @@ def revert(ctx, job):
     vm = vm_of(ctx, job)
     if vm["state"] == "Migrating":
         vm["state"] = "Running"
-        ctx.world.touch()
 
 
 @command("migrateSystemVm", params={

@@ -108,6 +108,5 @@ def register_template(ctx, p):
             fail = {"status": ctx.sim.faults.template_status(fault, tpl), "at": fault["at"]}
         tpl["downloads"][zone_id] = {"started": now, "duration": duration, "fail": fail}
     ctx.world.all("template")[tpl["id"]] = tpl
-    ctx.world.touch()
     rows = render.template_rows(ctx, tpl)
     return ctx.list_body(rows, len(rows))

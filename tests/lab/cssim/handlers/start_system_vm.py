@@ -22,7 +22,6 @@ def complete(ctx, job):
         raise errors.ApiError(errors.INTERNAL_ERROR, "Fail to start system vm")
     vm.update(state="Running", hostid=host["id"], lasthostid=host["id"], podid=host["podid"])
     set_agent_state(ctx, vm, "Up")
-    ctx.world.touch()
     return result(ctx, vm)
 
 
@@ -30,7 +29,6 @@ def revert(ctx, job):
     vm = vm_of(ctx, job)
     if vm["state"] == "Starting":
         vm["state"] = job["args"].get("from_state", "Stopped")
-        ctx.world.touch()
 
 
 @command("startSystemVm", params={"id": "uuid:systemvm!"},

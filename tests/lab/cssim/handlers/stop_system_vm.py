@@ -16,7 +16,6 @@ def complete(ctx, job):
         vm["lasthostid"] = vm.get("hostid") or vm.get("lasthostid")
         vm["hostid"] = None
         set_agent_state(ctx, vm, "Disconnected")
-    ctx.world.touch()
     return result(ctx, vm)
 
 
@@ -24,7 +23,6 @@ def revert(ctx, job):
     vm = vm_of(ctx, job)
     if vm["state"] == "Stopping":
         vm["state"] = job["args"].get("from_state", "Running")
-        ctx.world.touch()
 
 
 @command("stopSystemVm", params={"id": "uuid:systemvm!", "forced": "boolean"},

@@ -15,7 +15,6 @@ def update_configuration(ctx, p):
         raise errors.invalid_value("The new value for the [%s] configuration must be given." % name)
     scope, entity_id = scope_of(p)
     settings.update(ctx.catalog, ctx.world.settings_store(), name, p["value"], scope, entity_id)
-    ctx.world.touch()
     # CloudStack answers with the setting's record, the scope asked for (UpdateCfgCmd names none for
     # image stores) and the value as sent
     shown = None if scope == "imagestore" else scope

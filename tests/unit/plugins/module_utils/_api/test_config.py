@@ -97,3 +97,25 @@ def test_bad_values_are_rejected_with_one_line(env):
 def test_repr_hides_credentials():
     conn = resolve({}, dict(FULL_ENV))
     assert "es" not in repr(conn).replace("verify", "") and "ek" not in repr(conn)
+
+
+@pytest.mark.parametrize("option", ["api_url", "api_key", "api_secret", "api_region"])
+def test_an_option_given_empty_is_refused_not_replaced_by_the_environment(option):
+    params = {"api_url": "http://opt/client/api", "api_key": "k", "api_secret": "s", option: ""}
+    with pytest.raises(ConfigurationError) as info:
+        resolve(params, dict(FULL_ENV))
+    assert str(info.value).startswith("%s must not be empty" % option)
+
+
+@pytest.mark.parametrize("url", ["http://", "http:///client/api", "https://:8080/client/api"])
+def test_an_endpoint_without_a_host_is_refused(url):
+    with pytest.raises(ConfigurationError) as info:
+        resolve({"api_url": url, "api_key": "k", "api_secret": "s"}, {})
+    assert "api_url names no host" in str(info.value)
+
+
+@pytest.mark.parametrize("timeout", [0, -1, 3601, 10 ** 12, "ten"])
+def test_api_timeout_out_of_range_is_refused(timeout):
+    with pytest.raises(ConfigurationError) as info:
+        resolve({"api_url": "http://opt/client/api", "api_key": "k", "api_secret": "s", "api_timeout": timeout}, {})
+    assert str(info.value).startswith("api_timeout must be")

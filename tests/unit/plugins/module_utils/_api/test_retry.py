@@ -71,3 +71,18 @@ def test_backoff_is_jittered_and_capped():
 def test_read_classification():
     assert is_read("listZones") and is_read("queryAsyncJobResult") and is_read("getRouterHealthCheckResults")
     assert not is_read("updateConfiguration") and not is_read("getDiagnosticsData")
+
+
+def test_no_retry_pause_past_the_deadline():
+    """A retry whose backoff would end after the task's deadline is not attempted: the error is raised now."""
+    from ansible_collections.csops.cloudstack.plugins.module_utils._api.waiter import Deadline
+
+    now = [0.0]
+    deadline = Deadline(1.0, clock=lambda: now[0])
+    retry, sleeps = policy(attempts=4, base=0.5, cap=4.0)
+    func, state = failing(3, TransportError("listHosts failed: HTTP 503", "listHosts", status=503))
+    with pytest.raises(TransportError):
+        retry.call("listHosts", func, deadline)
+    # The first pause (0.5 s) fits in the 1 s left; the second (1 s) does not, so the error is raised then.
+    assert sleeps == [0.5]
+    assert state["calls"] == 2
