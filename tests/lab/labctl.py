@@ -31,6 +31,9 @@ sys.path.insert(0, str(LAB_DIR))
 
 from hosts import model, net, proc, render, ssh  # noqa: E402  (after the sys.path tweak)
 
+sys.path.insert(0, str(LAB_DIR / "libvirt"))
+import labvirt  # noqa: E402  (the KVM hosts' lab files and restart commands)
+
 DEFAULT_API_KEY = "csl-admin-apikey"
 DEFAULT_SECRET_KEY = "csl-admin-secret"
 SIM_PORT = 8080
@@ -267,6 +270,8 @@ def cmd_up(args, paths: Paths) -> int:
                            f"/usr/bin/python3 {shlex.quote(str(REPO / 'tests' / 'lab' / 'libvirt' / 'labvirt.py'))} "
                            "restart"},
         }
+        for name, host_vars in kvm_host_security_vars().items():
+            extra_vars.setdefault(name, {}).update(host_vars)
         changes += ssh.write_if_changed(
             paths.inventory,
             render.inventory(lab, paths.ssh_config, paths.identity, paths.control_path_dir, extra_vars), 0o644)
@@ -289,6 +294,26 @@ def cmd_up(args, paths: Paths) -> int:
     log(f"up: {len(lab.machines)} machines, {changes} change(s), {time.monotonic() - t0:.2f}s")
     log(f"  source {paths.env}; inventory {paths.inventory}; ssh -F {paths.ssh_config} <name>")
     return 0
+
+
+def kvm_host_security_vars() -> dict[str, dict]:
+    """Host vars of the kvm_host_security role: each KVM host's lab files (never the machine's /etc/pki or
+    /etc/cloudstack), its libvirtd and stand-in agent restarts (real, tests/lab/libvirt/labvirt.py), and the
+    other KVM host as the TLS client that verifies it."""
+    script = f"/usr/bin/python3 {shlex.quote(str(LAB_DIR / 'libvirt' / 'labvirt.py'))}"
+    names = sorted(labvirt.KVM_HOSTS)
+    out = {}
+    for index, name in enumerate(names):
+        files = labvirt.host_paths(name)
+        out[name] = {
+            "kvm_host_security_agent_dir": files["agent_dir"],
+            "kvm_host_security_pki_dir": files["pki_dir"],
+            "kvm_host_security_libvirtd_conf": files["libvirtd_conf"],
+            "kvm_host_security_libvirtd_restart_command": f"{script} restart --host {name}",
+            "kvm_host_security_agent_restart_command": f"{script} agent-restart --host {name}",
+            "kvm_host_security_verify_client": names[(index + 1) % len(names)],
+        }
+    return out
 
 
 def close_ssh_masters(paths: Paths, record: dict) -> int:

@@ -140,6 +140,10 @@ def _check_hook_input(params):
     files.check_creatable("hooks_dir", params["hooks_dir"], "directory")
     files.check_creatable("custom_dir", params["custom_dir"], "directory")
     files.check_creatable("log_path", params["log_path"], "file")
+    log_dir = os.path.dirname(params["log_path"])
+    if not os.path.isdir(log_dir):
+        raise HookError("log_path: its directory %s does not exist; the dispatcher could not log there"
+                        % describe(log_dir))
 
 
 def _present(task, path, diff):
@@ -188,10 +192,6 @@ def _present(task, path, diff):
     task.result.update(dispatcher=rules.HOOK_CSOPS, settings={
         "custom_dir": params["custom_dir"], "log_path": params["log_path"],
         "timeout": params["timeout"], "grace_period": params["grace_period"]})
-    log_dir = os.path.dirname(params["log_path"])
-    if not os.path.isdir(log_dir):
-        module.warn("the log directory %s does not exist; the dispatcher discards its log and the scripts' "
-                    "output until it does" % log_dir)
     _ensure_custom_dir(task)
 
 
@@ -264,8 +264,8 @@ def _content(module, params, mode):
     else:
         raise HookError("content: state=present needs content or src, got neither")
     if not content.startswith(b"#!") and not content.startswith(b"\x7fELF"):
-        module.warn("hook script %s has no #! line; the hook will not run it (Exec format error)"
-                    % describe(params["name"]))
+        raise HookError("content: no #! line, so the hook would never run the script (Exec format error), got %s"
+                        % describe(content[:40].decode("utf-8", "replace")))
     if not mode & 0o100:
         module.warn("hook script %s is installed without execute permission (mode %04o); the hook will skip it "
                     "and log a warning on each event" % (describe(params["name"]), mode))
@@ -330,6 +330,9 @@ def read_plan(module):
     settings = hook["settings"]
     hook_dir = settings.get("custom_dir") if settings else None
     custom_dir = module.params["custom_dir"] or hook_dir or rules.CLOUDSTACK_CUSTOM_DIR
+    attrs = files.file_attrs(custom_dir)
+    if attrs is not None and not attrs["is_dir"]:
+        raise HookError("custom_dir: %s exists and is not a directory" % describe(custom_dir))
     if hook_dir and module.params["custom_dir"] and module.params["custom_dir"] != hook_dir:
         module.warn("the installed hook runs the scripts in %s, not in %s" % (hook_dir, custom_dir))
     if hook["kind"] == rules.HOOK_ABSENT:

@@ -104,6 +104,8 @@ def check_name(name):
     if "/" in name or re.search(r"[\x00-\x1f\x7f]", name):
         raise HookInputError("name: must not contain '/', line breaks or other control characters, got %s"
                              % describe(name))
+    if name.strip() != name:
+        raise HookInputError("name: must not start or end with spaces, got %s" % describe(name))
     if name in (".", ".."):
         raise HookInputError("name: %s is not a file name" % describe(name))
     if len(name.encode("utf-8", "surrogateescape")) + len("reconnect_") > 255:
@@ -152,8 +154,8 @@ def parse_mode(mode):
         raise HookInputError("mode: must be an octal string such as '0755', got %s" % describe(mode))
     if isinstance(mode, int):
         value = mode
-    elif isinstance(mode, str) and re.match(r"^0?[0-7]{3,4}$", mode.strip()):
-        value = int(mode.strip(), 8)
+    elif isinstance(mode, str) and re.match(r"^0?[0-7]{3,4}\Z", mode):
+        value = int(mode, 8)
     else:
         raise HookInputError("mode: must be an octal string such as '0755', got %s" % describe(mode))
     if value < 0 or value > 0o7777:

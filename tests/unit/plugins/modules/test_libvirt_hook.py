@@ -106,3 +106,9 @@ def test_absent(run, args):
     assert gone["changed"] and gone["restart_required"] and gone["diff"]["after"] == ""
     assert not os.path.exists(os.path.join(args["hooks_dir"], "qemu"))
     assert not run(libvirt_hook, dict(args, state="absent"))["changed"]
+
+
+def test_a_log_path_in_a_missing_directory_is_refused_and_nothing_installed(run, paths, me, one_line):
+    args = dict(paths, log_path=os.path.join(os.path.dirname(paths["log_path"]), "missing", "q.log"), **me)
+    one_line(run(libvirt_hook, args), "log_path: its directory", "does not exist")
+    assert not os.path.exists(os.path.join(paths["hooks_dir"], "qemu"))

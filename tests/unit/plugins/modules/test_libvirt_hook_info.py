@@ -40,3 +40,10 @@ def test_bad_paths_are_refused(run, paths, one_line):
     one_line(run(libvirt_hook_info, {"hooks_dir": "relative"}), "hooks_dir: must be an absolute path, got 'relative'")
     one_line(run(libvirt_hook_info, {"hooks_dir": paths["hooks_dir"], "custom_dir": "/x\n/y"}),
              "custom_dir: must not contain line breaks", "'/x\\n/y'")
+
+
+def test_a_custom_dir_that_is_a_file_is_refused(run, paths, one_line):
+    with open(paths["log_path"], "w") as handle:
+        handle.write("a log, not a directory\n")
+    one_line(run(libvirt_hook_info, {"hooks_dir": paths["hooks_dir"], "custom_dir": paths["log_path"]}),
+             "custom_dir:", "exists and is not a directory")

@@ -32,13 +32,30 @@ def test_content_mode_check_and_move(run, base):
 
 def test_from_src_and_warnings(run, base, tmp_path):
     src = tmp_path / "script"
-    src.write_bytes(b"echo no shebang\n")
+    src.write_bytes(b"#!/bin/sh\necho from src\n")
     result = run(libvirt_hook_script, dict(base, name="20-b", src=str(src), mode="0644"))
     assert result["changed"]
-    assert any("no #! line" in w for w in result["warnings"])
     assert any("without execute permission" in w for w in result["warnings"])
     with open(os.path.join(base["custom_dir"], "all_20-b"), "rb") as handle:
-        assert handle.read() == b"echo no shebang\n"
+        assert handle.read() == b"#!/bin/sh\necho from src\n"
+
+
+@pytest.mark.parametrize("content", ["echo no shebang\n", "", "x" * 10000])
+def test_a_script_the_hook_would_never_run_is_refused(run, base, content):
+    result = run(libvirt_hook_script, dict(base, name="20-c", content=content))
+    assert result["failed"] and "content: no #! line, so the hook would never run the script" in result["msg"]
+    assert len(result["msg"]) < 300 and "\n" not in result["msg"]
+    assert not os.path.exists(os.path.join(base["custom_dir"], "all_20-c"))
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"name": "   "}, "name: must not start or end with spaces"),
+    ({"mode": "0755\n"}, "mode: must be an octal string"),
+])
+def test_blank_names_and_modes_with_line_breaks_are_refused(run, base, change, message):
+    result = run(libvirt_hook_script, dict(dict(base, name="20-d", content="#!/bin/sh\n"), **change))
+    assert result["failed"] and message in result["msg"]
+    assert not os.listdir(base["custom_dir"]) if os.path.isdir(base["custom_dir"]) else True
 
 
 @pytest.mark.parametrize("change, parts", [
