@@ -451,6 +451,7 @@ def start_other_libvirtd(host):
         subprocess.run(command, check=True, stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True,
                        env={"PATH": PATH, "LC_ALL": "C", "HOME": "/root", "USER": "root", "LOGNAME": "root"},
                        timeout=60)
+
     def answers():
         if not read_pid(pidfile, "libvirtd"):
             return False
