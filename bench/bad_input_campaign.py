@@ -66,8 +66,11 @@ COLUMNS = ("runs", "tracebacks", "unclear", "state_changed", "leaks", "duplicate
 HEADINGS = ("runs", "tracebacks", "unclear errors", "state changed", "leaks", "duplicate writes",
             "bound overruns", "injections")
 API_MODULES = ("setting", "setting_info", "host_info", "systemvm_info", "router_info", "systemvm_template",
-               "systemvm", "router_upgrade")
-HOST_MODULES = ("libvirt_hook", "libvirt_hook_script", "libvirt_hook_info")
+               "systemvm", "router_upgrade", "host", "allocation_state", "rolling_maintenance", "cluster_info",
+               "diagnostics", "diagnostics_data")
+HOST_MODULES = ("libvirt_hook", "libvirt_hook_script", "libvirt_hook_info", "rolling_maintenance_scripts")
+MAINTENANCE_MODULES = ("host", "allocation_state", "rolling_maintenance", "cluster_info")
+DIAGNOSTICS_MODULES = ("diagnostics", "diagnostics_data")
 
 # Credentials that must never be shown: the simulator's own pair (used by every API run) and a pair only the
 # credential cases use (a malformed cloudstack.ini, an unreachable endpoint).
@@ -450,6 +453,159 @@ def api_cases():
     return cases
 
 
+def maintenance_cases():
+    """host, allocation_state, rolling_maintenance and cluster_info: every one of them but cluster_info takes
+    hosts out of service or starts a run over whole clusters, so an empty or unknown target must never mean
+    "all" and a refusal must come before any write."""
+    cases = []
+    uuid0 = "00000000-0000-4000-8000-000000000000"
+    m = "host"
+    mnt = {"name": "kvm1", "state": "maintenance"}
+    cases += with_check([
+        Case(m, dict(mnt, name=""), option="name", quick=True),
+        Case(m, dict(mnt, name="   "), option="name"),
+        Case(m, dict(mnt, name="kvm1\nkvm4"), option="name"),
+        Case(m, dict(mnt, name=LONG), option="name", long=LONG, quick=True),
+        Case(m, {"id": "", "state": "maintenance"}, option="id"),
+        Case(m, {"id": "kvm1", "state": "maintenance"}, option="id", quick=True),
+        Case(m, dict(mnt, id=uuid0), option=["name", "id"], note="name and id"),
+        Case(m, dict(mnt, name="no-such-host"), option=["name", "no-such-host"]),
+        Case(m, dict(mnt, zone=""), option="zone", quick=True),
+        Case(m, dict(mnt, cluster="   "), option="cluster"),
+        Case(m, dict(mnt, cluster="lab-cluster2"), option=["cluster", "kvm1"], note="host not in that cluster"),
+        Case(m, dict(mnt, zone="no-such-zone"), option="zone"),
+        Case(m, dict(mnt, state="maint"), option="state"),
+        Case(m, {"name": "kvm1"}, option="state", note="state omitted"),
+        Case(m, dict(mnt, state=""), option="state"),
+        Case(m, dict(mnt, on_error="ignore"), option="on_error"),
+        Case(m, dict(mnt, force="perhaps"), option="force"),
+        Case(m, dict(mnt, name="s-1-VM"), option=["s-1-VM", "routing"], note="a system VM's host row"),
+        # valid input the module must refuse before any write: the last host of its cluster (kvm3 alone in
+        # lab-cluster3) cannot hand its VMs to anyone. Check mode may list the drain instead of refusing.
+        Case(m, {"name": "kvm3", "state": "maintenance"}, option="kvm3", check_expect="any",
+             note="capacity refusal"),
+    ])
+    cases += with_check(common_api_cases(m, mnt, True))
+
+    m = "allocation_state"
+    dis = {"cluster": "lab-cluster1", "state": "disabled"}
+    cases += with_check([
+        Case(m, dict(dis, cluster=""), option="cluster", quick=True),
+        Case(m, dict(dis, cluster="   "), option="cluster"),
+        Case(m, dict(dis, cluster="lab-cluster1\nlab-cluster2"), option="cluster"),
+        Case(m, dict(dis, cluster=LONG), option="cluster", long=LONG, quick=True),
+        Case(m, dict(dis, cluster="no-such-cluster"), option="cluster"),
+        Case(m, dict(dis, cluster=["lab-cluster1", "lab-cluster2"]), option="cluster", note="a list"),
+        Case(m, dict(dis, zone="lab-zone2"), option="cluster", note="cluster not in that zone"),
+        Case(m, dict(dis, pod=""), option="pod"),
+        Case(m, {"pod": "  ", "state": "disabled"}, option="pod"),
+        Case(m, {"zone": "", "state": "disabled"}, option="zone", quick=True),
+        Case(m, {"zone": "no-such-zone", "state": "disabled"}, option="zone"),
+        Case(m, {"state": "disabled"}, option="zone", quick=True, note="no target"),
+        Case(m, dict(dis, state="Disabled"), option="state"),
+        Case(m, dict(dis, state=""), option="state"),
+        Case(m, {"cluster": "lab-cluster1"}, option="state", note="state omitted"),
+    ])
+    cases += with_check(common_api_cases(m, dis, False))
+
+    # rolling_maintenance: with no valid target CloudStack fails the whole call; a scope that is accidentally
+    # empty must not turn into another scope.
+    m = "rolling_maintenance"
+    rm = {"clusters": ["lab-cluster1"]}
+    cases += with_check([
+        Case(m, {"clusters": []}, option="clusters", quick=True),
+        Case(m, {"clusters": [""]}, option="clusters", quick=True),
+        Case(m, {"clusters": ["lab-cluster1", ""]}, option="clusters"),
+        Case(m, {"clusters": ["  "]}, option="clusters"),
+        Case(m, {"clusters": [["nested"]]}, option=["clusters", "['nested']"], note="non-scalar item"),
+        Case(m, {"clusters": [LONG]}, option="clusters", long=LONG),
+        Case(m, {"hosts": ["no-such-host"]}, option=["hosts", "no-such-host"]),
+        Case(m, {"pods": [""]}, option="pods"),
+        Case(m, {"zones": []}, option="zones"),
+        Case(m, {"zones": ["lab-zone2"], "clusters": ["lab-cluster1"]}, option="clusters", quick=True,
+             note="two scopes"),
+        Case(m, {}, option="hosts", quick=True, note="no scope"),
+        Case(m, dict(rm, timeout=0), option="timeout", quick=True),
+        Case(m, dict(rm, timeout=-5), option="timeout"),
+        Case(m, dict(rm, timeout=10 ** 12), option="timeout", note="beyond CloudStack's integer"),
+        Case(m, dict(rm, payload="a\nb"), option="payload"),
+        Case(m, dict(rm, forced="maybe"), option="forced"),
+    ])
+    cases += with_check(common_api_cases(m, rm, True))
+
+    m = "cluster_info"
+    cases += selector_cases(m, {}, ("name",), ids=("id",))
+    cases += selector_cases(m, {"name": "lab-cluster1"}, ("zone", "pod"))
+    cases += [
+        Case(m, {"name": "no-such-cluster"}, option=["name", "no-such-cluster"]),
+        Case(m, {"name": "lab-cluster1", "zone": "lab-zone2"}, option=["lab-cluster1", "zone"],
+             note="cluster not in that zone"),
+        Case(m, {"name": "lab-cluster1", "id": uuid0}, option=["name", "id"]),
+        Case(m, {"zone": "lab-zone1"}, option="name", note="no cluster"),
+        Case(m, {"name": "lab-cluster1", "running_vms": [""]}, option="running_vms", quick=True),
+        Case(m, {"name": "lab-cluster1", "running_vms": ["web-1"]}, option="running_vms"),
+        Case(m, {"name": "lab-cluster1", "running_vms": [LONG]}, option="running_vms", long=LONG),
+        Case(m, {"name": "lab-cluster1", "running_vms": [["nested"]]}, option="running_vms"),
+    ]
+    cases += common_api_cases(m, {"name": "lab-cluster1"}, False)
+    return cases
+
+
+def diagnostics_cases():
+    """diagnostics and diagnostics_data. Text from the task ends up on a command line in a system VM, so
+    anything but the documented characters is refused before anything is sent. diagnostics_data writes under
+    {D} (the campaign's own directory) and never takes its SSH way here: with ``fallback: never`` the module may
+    not reach out to the hosts' addresses, which only the lab routes."""
+    cases = []
+    m = "diagnostics"
+    ping = {"name": "r-10-VM", "type": "ping", "ipaddress": "10.1.1.1"}
+    cases += with_check([
+        Case(m, dict(ping, type=""), option="type", quick=True),
+        Case(m, dict(ping, type="rm"), option="type"),
+        Case(m, dict(ping, type="ping; reboot"), option="type", quick=True),
+        Case(m, dict(ping, ipaddress=""), option="ipaddress", quick=True),
+        Case(m, dict(ping, ipaddress="10.1.1.1; reboot"), option="ipaddress", quick=True),
+        Case(m, dict(ping, ipaddress="10.1.1.1 -c 100000"), option="ipaddress"),
+        Case(m, dict(ping, ipaddress="$(reboot)"), option="ipaddress"),
+        Case(m, dict(ping, ipaddress="10.1.1.1\n10.1.1.2"), option="ipaddress"),
+        Case(m, dict(ping, ipaddress=LONG), option="ipaddress", long=LONG),
+        Case(m, dict(ping, params="-c 1; reboot"), option="params", quick=True),
+        Case(m, dict(ping, params="$(id)"), option="params"),
+        # CloudStack's own check (\s) lets a line break through, and the command line it builds runs in a shell:
+        # the second line would run on the KVM host.
+        Case(m, dict(ping, params="-c 1\nreboot"), option="params", note="line break"),
+        Case(m, dict(ping, name=""), option="name"),
+        Case(m, dict(ping, name="no-such-vm"), option=["name", "no-such-vm"]),
+        Case(m, {"id": "r-10-VM", "type": "ping", "ipaddress": "10.1.1.1"}, option="id"),
+    ])
+    cases += with_check(common_api_cases(m, ping, True))
+
+    m = "diagnostics_data"
+    data = {"name": "s-1-VM", "dest": "{D}/out", "fallback": "never", "ssh": {"address": "127.0.0.1", "port": 9}}
+    cases += with_check([
+        Case(m, dict(data, dest=""), option="dest", quick=True),
+        Case(m, dict(data, dest="relative/dir"), option="dest", quick=True),
+        Case(m, dict(data, dest="{D}/a-file"), option="dest", note="a file"),
+        Case(m, dict(data, dest="{D}/" + LONG), option="dest", long=LONG),
+        Case(m, dict(data, files=[""]), option="files", quick=True),
+        Case(m, dict(data, files=["/var/log/a b.log"]), option="files"),
+        Case(m, dict(data, files=["/var/log/x;reboot"]), option="files", quick=True),
+        Case(m, dict(data, files=["a,b"]), option="files"),
+        Case(m, dict(data, files=["$(reboot)"]), option="files"),
+        Case(m, dict(data, files=[["nested"]]), option="files"),
+        Case(m, dict(data, max_size=0), option="max_size"),
+        Case(m, dict(data, max_size=-1), option="max_size"),
+        Case(m, dict(data, url_timeout=0), option="url_timeout"),
+        Case(m, dict(data, fallback="sometimes"), option="fallback"),
+        Case(m, dict(data, url_ca_file="{D}/missing.pem"), option="url_ca_file"),
+        Case(m, dict(data, name=""), option="name"),
+        Case(m, dict(data, name="no-such-vm"), option=["name", "no-such-vm"]),
+        Case(m, {"id": "s-1-VM", "dest": "{D}/out", "fallback": "never"}, option="id"),
+    ])
+    cases += with_check(common_api_cases(m, data, True))
+    return cases
+
+
 def second_run_cases():
     """A run that sets a value, then the same run again: CloudStack trims values and stores "null" as empty,
     so the second run must not write again."""
@@ -469,6 +625,19 @@ def second_run_cases():
     for i, args in enumerate(pairs):
         cases.append(Case("setting", args, expect="prep"))
         cases.append(Case("setting", args, expect="nochange", quick=i in (0, 2)))
+    # Host and allocation states: the same task again, or the same target by another name, changes nothing.
+    for module, first, again, quick in (
+            ("allocation_state", {"cluster": "lab-cluster2", "state": "disabled"},
+             {"cluster": "lab-cluster2", "zone": "lab-zone1", "state": "disabled"}, True),
+            ("allocation_state", {"zone": "lab-zone2", "state": "disabled"}, {"zone": "lab-zone2", "state": "disabled"},
+             False),
+            ("host", {"name": "kvm4", "state": "maintenance"}, {"name": "kvm4", "state": "maintenance"}, True),
+            ("host", {"name": "kvm4", "state": "enabled"}, {"name": "kvm4", "cluster": "lab-cluster1",
+                                                            "state": "enabled"}, False),
+            ("host", {"name": "kvm5", "state": "disabled"}, {"name": "kvm5", "state": "disabled"}, False),
+            ("host", {"name": "kvm5", "state": "enabled"}, {"name": "kvm5", "state": "enabled"}, False)):
+        cases.append(Case(module, first, expect="prep"))
+        cases.append(Case(module, again, expect="nochange", quick=quick))
     return cases
 
 
@@ -540,6 +709,40 @@ def fault_cases():
              faults=[hang("rebootSystemVm")], bound=5, quick=True, note="hung job"),
         Case("router_upgrade", {"zone": "lab-zone2", "wait_timeout": 5}, expect="any",
              faults=[hang("upgradeRouterTemplate")], bound=5, note="hung job"),
+    ]
+    # Maintenance and diagnostics: on kvm6 and lab-cluster2, which no earlier case keeps busy (a VM with a hung
+    # or long job would hold up a drain); the hung jobs last again.
+    c += [
+        Case("allocation_state", {"cluster": "lab-cluster2", "state": "disabled", "api_timeout": 2}, expect="any",
+             lost_write=True, faults=[slow("updateCluster", 4)], quick=True, note="lost write"),
+        Case("allocation_state", {"pod": "lab-pod2", "state": "disabled"}, expect="any",
+             faults=[http("updatePod", 503, 1)], note="503 on the write"),
+        Case("allocation_state", {"zone": "lab-zone2", "state": "disabled"}, expect="any", lost_write=True,
+             faults=[{"kind": "drop_connection", "command": "updateZone"}], note="connection dropped on the write"),
+        Case("host", {"name": "kvm6", "state": "disabled"}, expect="any", faults=[http("updateHost", 502, 1)],
+             note="502 on the write"),
+        Case("host", {"name": "kvm6", "state": "enabled"}, expect="any", note="back (if the write went through)"),
+        Case("host", {"name": "kvm6", "state": "maintenance", "wait_timeout": 60}, expect="any",
+             faults=[{"kind": "vm_stuck", "vm": "db-2"}], durations={"vmMigration": 0.2},
+             note="a VM that cannot move"),
+        Case("host", {"name": "kvm6", "state": "maintenance", "wait_timeout": 5}, expect="any",
+             faults=[{"kind": "maintenance_stuck", "host": "kvm6"}], bound=5, note="stuck in PrepareForMaintenance"),
+        Case("cluster_info", {"name": "lab-cluster2"}, expect="any", faults=[http("listVirtualMachines", 500)],
+             note="500 on every read"),
+        Case("cluster_info", {"name": "lab-cluster2", "api_timeout": 1}, expect="any", faults=[slow("listHosts", 3)],
+             note="read timeout"),
+        Case("rolling_maintenance", {"clusters": ["lab-cluster2"], "timeout": 60, "wait_timeout": 60}, expect="any",
+             faults=[{"kind": "job_fail", "command": "startRollingMaintenance"}], note="failed job"),
+        Case("rolling_maintenance", {"clusters": ["lab-cluster2"], "timeout": 5, "wait_timeout": 60}, expect="any",
+             note="timeout under CloudStack's ping interval"),
+        Case("rolling_maintenance", {"clusters": ["lab-cluster2"], "api_timeout": 2, "wait_timeout": 60},
+             expect="any", lost_write=True, faults=[slow("startRollingMaintenance", 4)], note="lost write"),
+        Case("diagnostics", {"name": "r-11-VM", "type": "ping", "ipaddress": "10.1.1.1", "wait_timeout": 5},
+             expect="any", faults=[hang("runDiagnostics")], bound=5, note="hung job"),
+        Case("rolling_maintenance", {"clusters": ["lab-cluster1"], "wait_timeout": 5}, expect="any",
+             faults=[hang("startRollingMaintenance")], bound=5, quick=True, note="hung job"),
+        Case("host", {"name": "kvm2", "state": "maintenance", "wait_timeout": 5}, expect="any",
+             faults=[hang("prepareHostForMaintenance")], bound=5, note="hung job"),
     ]
     return c
 
@@ -720,6 +923,89 @@ def host_cases():
         # The pair shares one directory: the prep case creates it, the counted case runs over it.
         cases.append(make(first, expect="prep"))
         cases.append(make(again, expect="nochange", quick=i in (0, 2), note="second run"))
+
+    # rolling_maintenance_scripts: stage scripts in {D}/rm and the agent's properties in {D}/agent.properties.
+    def stages(args, **kw):
+        return Case("rolling_maintenance_scripts", args, **kw)
+
+    props = [("file", "agent.properties", b"# agent\nguid=campaign\nhost=10.1.1.1\n", 0o644)]
+    rp = {"hooks_dir": "{D}/rm", "agent_properties": "{D}/agent.properties"}
+    one = dict(rp, scripts=[{"stage": "Maintenance", "content": ok_script}])
+
+    def item(**kw):
+        return dict(rp, scripts=[dict({"stage": "Maintenance", "content": ok_script}, **kw)])
+
+    cases += with_check([
+        stages(dict(one, hooks_dir=""), option="hooks_dir", setup=props, quick=True),
+        stages(dict(one, hooks_dir="rm"), option="hooks_dir", setup=props, note="relative"),
+        stages(dict(one, hooks_dir="/"), option="hooks_dir", setup=props, quick=True),
+        stages(dict(one, hooks_dir="{D}/a,b"), option="hooks_dir", setup=props, quick=True),
+        stages(dict(one, hooks_dir="{D}/it's"), option="hooks_dir", setup=props),
+        stages(dict(one, hooks_dir="{D}/r\nm"), option="hooks_dir", setup=props, quick=True, note="line break"),
+        stages(dict(one, hooks_dir="{D}/" + "h" * 240), option="hooks_dir", setup=props,
+               note="unit names over 255 characters"),
+        stages(dict(one, hooks_dir="{D}/" + LONG), option="hooks_dir", setup=props, long=LONG),
+        stages(dict(one, hooks_dir="{D}/log/x.log"), option="hooks_dir", note="a file",
+               setup=props + [("file", "log/x.log", b"", 0o644)]),
+        stages(item(stage="preflight"), option="stage", setup=props, quick=True, note="wrong case"),
+        stages(item(stage="Reboot"), option="stage", setup=props),
+        stages(item(stage=""), option="stage", setup=props),
+        stages(item(stage="Maintenance.sh"), option="stage", setup=props),
+        stages(dict(rp, scripts=[{"stage": "Maintenance", "content": ok_script},
+                                 {"stage": "Maintenance", "content": ok_script}]), option="stage", setup=props,
+               note="a stage twice"),
+        stages(dict(rp, scripts=[{"stage": "Maintenance"}]), option="content", setup=props, quick=True,
+               note="neither content nor src"),
+        stages(item(src="{D}/x.sh"), option=["content", "src"], setup=props, note="content and src"),
+        stages(item(content="echo no shebang\n"), option=["content", "#!"], setup=props, quick=True),
+        stages(item(content=""), option=["content", "#!"], setup=props),
+        stages(dict(rp, scripts=[{"stage": "Maintenance", "src": "relative.sh"}]), option="src", setup=props),
+        stages(dict(rp, scripts=[{"stage": "Maintenance", "src": "{D}/missing.sh"}]), option="src", setup=props),
+        stages(dict(rp, scripts=[{"stage": "Maintenance", "src": "{D}/log"}]), option="src", setup=props,
+               note="a directory"),
+        stages(item(state="absent"), option="content", setup=props, note="absent with content"),
+        stages(item(state="gone"), option="state", setup=props),
+        stages(item(extension=".bash"), option="extension", setup=props),
+        stages(dict(one, scripts="Maintenance"), option="scripts", setup=props, note="a string"),
+        stages(dict(one, scripts=[None]), option="scripts", setup=props),
+        stages(dict(one, scripts=[["Maintenance"]]), option="scripts", setup=props),
+        stages(dict(one, executor="systemd"), option="executor", setup=props),
+        stages(dict(one, agent_properties=""), option="agent_properties", setup=props),
+        stages(dict(one, agent_properties="agent.properties"), option="agent_properties", setup=props,
+               note="relative"),
+        stages(dict(one, agent_properties="{D}/nodir/agent.properties"), option="agent_properties", setup=props,
+               quick=True, note="missing directory"),
+        stages(dict(one, agent_properties="{D}/log"), option="agent_properties", setup=props, note="a directory"),
+        stages(dict(one, mode="999"), option="mode", setup=props, quick=True),
+        stages(dict(one, mode="rwxr-xr-x"), option="mode", setup=props),
+        stages(dict(one, mode="0755\n"), option="mode", setup=props),
+        stages(dict(one, mode=[]), option="mode", setup=props),
+        stages(dict(one, owner="4294967295"), option="owner", setup=props),
+        stages(dict(one, group="no-such-group-campaign"), option="group", setup=props),
+    ])
+    # No traceback over files that are not UTF-8 (agent.properties, a script already there).
+    bad_props = [("file", "agent.properties", b"# \xff\xfe agent\nguid=campaign\nrolling.maintenance.hooks.dir=\xe9\n",
+                  0o644)]
+    cases += [
+        stages(dict(one), expect="any", diff=True, setup=bad_props, quick=True,
+               note="--diff over non-UTF-8 agent.properties"),
+        stages(dict(one), expect="any", diff=True, check=True, setup=bad_props,
+               note="--diff over non-UTF-8 agent.properties"),
+        stages(dict(one), expect="any", diff=True,
+               setup=props + [("file", "rm/Maintenance", b"#!/bin/sh\n\xff\n", 0o755)],
+               note="--diff over a non-UTF-8 script"),
+        stages(dict(rp, scripts=[{"stage": "Maintenance", "state": "absent"}]), expect="any", diff=True,
+               setup=props + [("file", "rm/Maintenance.py", b"#!/usr/bin/python3\n", 0o755),
+                              ("file", "rm/Maintenance.sh", b"#!/bin/sh\n", 0o755)], note="absent, two variants"),
+    ]
+    stage_seconds = [
+        (dict(one), dict(one)),
+        (dict(one, executor="agent"), dict(one, executor="agent", mode="755")),
+        (item(extension=".sh"), item(extension=".sh", mode=0o755)),
+    ]
+    for i, (first, again) in enumerate(stage_seconds):
+        cases.append(stages(first, expect="prep", setup=props))
+        cases.append(stages(again, expect="nochange", quick=i == 0, note="second run"))
     return cases
 
 
@@ -1082,10 +1368,20 @@ def campaign(quick=False, only=(), keep=None, jobs=4, progress=print):
 
     work = []
     bad = api_cases()
+    # diagnostics_data writes its zips under {D}: a directory of this run, with a file where a case wants one.
+    diag_dir = os.path.join(tmp, "diagnostics")
+    os.makedirs(diag_dir, exist_ok=True)
+    with open(os.path.join(diag_dir, "a-file"), "w") as handle:
+        handle.write("not a directory\n")
+    diag = diagnostics_cases()
+    for case in diag:
+        case.args = fill(case.args, diag_dir)
     for name, modules, first, cases in (
             ("api-settings", ("setting", "setting_info"), 1, bad),
             ("api-info", ("host_info", "systemvm_info", "router_info"), 501, bad),
             ("api-systemvm", ("systemvm", "systemvm_template", "router_upgrade"), 1001, bad),
+            ("api-maintenance", MAINTENANCE_MODULES, 1501, maintenance_cases()),
+            ("api-diagnostics", DIAGNOSTICS_MODULES, 1801, diag),
             ("second-runs", API_MODULES, 2001, second_run_cases()),
             ("faults", API_MODULES, 2501, fault_cases())):
         cases = picked([c for c in cases if c.module in modules], first)

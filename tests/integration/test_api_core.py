@@ -46,10 +46,10 @@ def test_lists_every_page(sim, ctl, method):
     client = make_client(sim, method)
     mark = ctl.mark()
     hosts = client.list("listHosts", {"type": "Routing"})
-    assert len(hosts) == EXTRA_HOSTS + 3
+    assert len(hosts) == EXTRA_HOSTS + 6
     assert len({h["id"] for h in hosts}) == len(hosts)
     calls = [r for r in ctl.requests(mark) if r["command"] == "listHosts"]
-    assert len(calls) == (EXTRA_HOSTS + 3 + 499) // 500
+    assert len(calls) == (EXTRA_HOSTS + 6 + 499) // 500
     assert {c["params"]["pagesize"] for c in calls} == {"500"}
 
 

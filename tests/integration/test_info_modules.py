@@ -27,8 +27,8 @@ def test_host_info_lists_the_topology(ansible, control):
 
 
 @pytest.mark.parametrize("args,names", [
-    ({"zone": "lab-zone1"}, ["kvm1", "kvm2"]),
-    ({"pod": "lab-pod2"}, ["kvm2"]),
+    ({"zone": "lab-zone1"}, ["kvm1", "kvm2", "kvm4", "kvm5", "kvm6"]),
+    ({"pod": "lab-pod2"}, ["kvm2", "kvm6"]),
     ({"cluster": "lab-cluster3"}, ["kvm3"]),
     ({"name": "kvm2"}, ["kvm2"]),
     ({"state": "Down"}, []),
@@ -79,7 +79,7 @@ def test_cloud_report_playbook(ansible, control, tmp_path):
     proc = ansible.playbook(REPO + "/playbooks/cloud_report.yml", extra_vars={"cloud_report_file": str(report)})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     text = report.read_text()
-    for needle in ("Hypervisor hosts (3, 3 up)", "kvm1", "s-1-VM", "v-2-VM", "r-10-VM", "REQUIRES UPGRADE",
+    for needle in ("Hypervisor hosts (6, 6 up)", "kvm1", "s-1-VM", "v-2-VM", "r-10-VM", "REQUIRES UPGRADE",
                    "link-local 169.254.10.21", "Virtual routers (3, 3 require upgrade)"):
         assert needle in text
     assert control.write_calls(mark) == []

@@ -3,6 +3,7 @@
     labctl.py up [--no-simulator]    build namespaces, sshd, files under .state/ and start the simulator
     labctl.py down [--keep-sim-state]  stop everything the lab started and remove its network
     labctl.py status                 show what is up (exit 0 only when everything is)
+    labctl.py watch                  (started by `up`) namespaces for replacement system VMs and routers
 
 `up` and `down` are idempotent: each checks what exists and only does what is missing, so they also repair
 or clean up after an interrupted run. Needs root, iproute2 and openssh-server. See README.md beside this file.
@@ -25,11 +26,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import yaml
+
 LAB_DIR = Path(__file__).resolve().parent
 REPO = LAB_DIR.parent.parent
 sys.path.insert(0, str(LAB_DIR))
 
-from hosts import model, net, proc, render, ssh  # noqa: E402  (after the sys.path tweak)
+from hosts import model, net, proc, render, ssh, vms  # noqa: E402  (after the sys.path tweak)
 
 sys.path.insert(0, str(LAB_DIR / "libvirt"))
 import labvirt  # noqa: E402  (the KVM hosts' lab files and restart commands)
@@ -52,11 +55,19 @@ class Paths:
         self.known_hosts = self.ssh_dir / "known_hosts"
         self.env = state / "env"
         self.inventory = state / "inventory.yml"
+        # the same machines through the inventory plugin csops.cloudstack.cloudstack (its config)
+        self.plugin_inventory = state / "cloudstack.yml"
         self.record = state / "lab.json"
         self.lock = state / ".lock"
         self.logs = state / "logs"
         self.sim_dir = state / "sim"
         self.sim_pidfile = state / "run" / "cssim.pid"
+        self.web_pidfile = state / "run" / "web.pid"
+        self.watch_pidfile = state / "run" / "watch.pid"
+        self.watch_log = state / "logs" / "watch.log"
+        # where the simulator keeps diagnostics archives and the switch that makes their URL unreachable
+        self.diag_www = self.sim_dir / "secondary" / "www"
+        self.diag_down = self.sim_dir / "secondary" / "url_down"
         self.sim_log = self.logs / "cssim.log"
         # stand-in for `systemctl restart cloudstack-management` on ms1 (the inventory names it)
         self.ms_script = state / "bin" / "cloudstack-management"
@@ -155,7 +166,8 @@ def stop_simulator(paths: Paths) -> int:
 def sim_command(paths: Paths, ms: model.Machine, topology: Path, api_key: str, secret_key: str) -> list[str]:
     """The simulator's command line, run inside the management server's namespace."""
     return [shutil.which("ip") or "ip", "netns", "exec", ms.namespace, "env", f"PYTHONPATH={LAB_DIR}",
-            "PYTHONUNBUFFERED=1", python_for_simulator(), "-m", "cssim",
+            "PYTHONUNBUFFERED=1", f"CSLAB_SSH_CONFIG={paths.ssh_config}",
+            f"CSLAB_DIAG_URL=http://{vms.SSVM_WEB_ADDRESS}", python_for_simulator(), "-m", "cssim",
             "--state-dir", str(paths.sim_dir), "--topology", str(topology),
             "--host", ms.address, "--port", str(SIM_PORT), "--pidfile", str(paths.sim_pidfile),
             "--api-key", api_key, "--secret-key", secret_key]
@@ -220,7 +232,8 @@ def cmd_up(args, paths: Paths) -> int:
         record = load_record(paths)
         record["namespaces"] = sorted(set(record.get("namespaces", [])) | set(lab.namespaces))
         record["root_links"] = sorted(set(record.get("root_links", []))
-                                      | {model.ROOT_BRIDGE} | {m.outer_ifname for m in lab.hosts})
+                                      | {model.ROOT_BRIDGE} | {m.outer_ifname for m in lab.hosts}
+                                      | {web_ifname(m) for m in [vms.web_vm(lab)] if m})
         record["control_path_dir"] = str(paths.control_path_dir)
         record["topology"] = str(topology)
         record["simulator"] = not args.no_simulator
@@ -245,6 +258,10 @@ def cmd_up(args, paths: Paths) -> int:
         for v in lab.vms:
             host = lab.by_name(v.parent)
             changes += net.ensure_veth(host.namespace, v.outer_ifname, model.CLOUD0, v.namespace, v.cidr)
+        web = vms.web_vm(lab)
+        if web is not None:  # the SSVM's address on the lab bridge, where the diagnostics URL is served
+            changes += net.ensure_veth(None, web_ifname(web), model.ROOT_BRIDGE, web.namespace,
+                                       f"{vms.SSVM_WEB_ADDRESS}/{model.LAB_NET.prefixlen}", vms.SSVM_WEB_IFNAME)
         if changes:
             net.flush_neighbours(lab.namespaces)
         for m in lab.machines:
@@ -253,8 +270,12 @@ def cmd_up(args, paths: Paths) -> int:
         changes += ssh.ensure_keypair(paths.identity)
         pub = paths.identity.with_suffix(".pub").read_text()
         changes += ssh.write_if_changed(paths.authorized_keys, pub, 0o600)
+        changes += vms.ensure_cloud_key(paths.state)
+        if lab.kvm_hosts:
+            changes += vms.ensure_root_ssh_mountpoint(record)
+            save_record(paths, record)
         for m in lab.machines:
-            changes += ssh.ensure_sshd(m, paths.state, paths.authorized_keys)
+            changes += start_machine(paths, m)
         changes += ssh.write_if_changed(paths.known_hosts, ssh.known_hosts(lab, paths.state), 0o644)
         changes += ssh.write_if_changed(paths.ssh_config,
                                         ssh.client_config(lab, paths.identity, paths.known_hosts), 0o644)
@@ -276,6 +297,8 @@ def cmd_up(args, paths: Paths) -> int:
             paths.inventory,
             render.inventory(lab, paths.ssh_config, paths.identity, paths.control_path_dir, extra_vars), 0o644)
 
+        changes += ssh.write_if_changed(paths.plugin_inventory, plugin_inventory(lab, paths), 0o644)
+
         urls = sim_urls(ms)
         env = {
             "CLOUDSTACK_ENDPOINT": urls["api"],
@@ -283,17 +306,152 @@ def cmd_up(args, paths: Paths) -> int:
             "CLOUDSTACK_SECRET": args.secret_key,
             "CSLAB_CONTROL": urls["control"],
             "CSLAB_INVENTORY": str(paths.inventory),
+            "CSLAB_PLUGIN_INVENTORY": str(paths.plugin_inventory),
             "CSLAB_SSH_CONFIG": str(paths.ssh_config),
         }
         if args.no_simulator:
             log("not starting the simulator (--no-simulator)")
         else:
             changes += ensure_simulator(paths, lab, topology, args.api_key, args.secret_key, args.timeout)
+            if web is not None:
+                changes += ensure_daemon(paths.web_pidfile, web_command(paths, web), "hosts.web")
+            changes += ensure_daemon(paths.watch_pidfile, watch_command(paths, topology), "labctl.py")
         changes += ssh.write_if_changed(paths.env, render.env_file(env), 0o644)
 
     log(f"up: {len(lab.machines)} machines, {changes} change(s), {time.monotonic() - t0:.2f}s")
     log(f"  source {paths.env}; inventory {paths.inventory}; ssh -F {paths.ssh_config} <name>")
     return 0
+
+
+def plugin_inventory(lab: model.Lab, paths: Paths) -> str:
+    """The config of the inventory plugin csops.cloudstack.cloudstack for the lab: hosts with the lab key, system
+    VMs and routers with the hosts' id_rsa.cloud, the lab's known_hosts; what runs on API-only hosts (no
+    namespace, nothing to reach) or is not running left out."""
+    args = ("-o IdentitiesOnly=yes -o IdentityAgent=none -o StrictHostKeyChecking=no -o GlobalKnownHostsFile=/dev/null "
+            f"-o UserKnownHostsFile={paths.known_hosts} -o BatchMode=yes -o ConnectTimeout=10")
+    reachable = "[%s]" % ", ".join(f"'{m.name}'" for m in sorted(lab.kvm_hosts, key=lambda m: m.name))
+    config = {
+        "plugin": "csops.cloudstack.cloudstack",
+        "kinds": ["hosts", "systemvms", "routers"],
+        "host_ssh_private_key_file": str(paths.identity),
+        "host_ssh_common_args": args,
+        "systemvm_ssh_private_key_file": str(vms.cloud_key(paths.state)),
+        "systemvm_ssh_common_args": args,
+        "exclude_filters": [
+            f"cloudstack.kind == 'host' and cloudstack.name not in {reachable}",
+            f"cloudstack.kind != 'host' and cloudstack.host not in {reachable}",
+            "cloudstack.kind != 'host' and cloudstack.state != 'Running'",
+        ],
+        "compose": {"ansible_python_interpreter": "'/usr/bin/python3'"},
+    }
+    return render.HEADER + yaml.safe_dump(config, sort_keys=False, default_flow_style=False, width=1000)
+
+
+def web_ifname(vm: model.Machine) -> str:
+    return model.ifname("csl-w-", vm.name)
+
+
+def start_machine(paths: Paths, m: model.Machine) -> int:
+    """Files, mounts and sshd of one machine (see hosts/vms.py)."""
+    changes = vms.prepare(paths.state, m)
+    return changes + ssh.ensure_sshd(m, paths.state, paths.authorized_keys,
+                                     extra_keys=tuple(vms.extra_authorized_keys(paths.state, m)),
+                                     mounts=tuple(vms.mounts(paths.state, m)))
+
+
+def daemon_pid(pidfile: Path, marker: str) -> int | None:
+    pid = proc.read_pid(pidfile)
+    return pid if proc.alive(pid) and marker in proc.cmdline(pid) else None
+
+
+def ensure_daemon(pidfile: Path, cmd: list[str], marker: str) -> int:
+    """A lab helper process (its own session, output in .state/logs), unless it already runs."""
+    if daemon_pid(pidfile, marker):
+        return 0
+    pidfile.parent.mkdir(parents=True, exist_ok=True)
+    log_path = pidfile.parent.parent / "logs" / (pidfile.stem + ".log")
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as logf:
+        child = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT,
+                                 start_new_session=True, cwd=str(REPO))
+    pidfile.write_text(f"{child.pid}\n")
+    return 1
+
+
+def web_command(paths: Paths, web: model.Machine) -> list[str]:
+    paths.diag_www.mkdir(parents=True, exist_ok=True)
+    return [shutil.which("ip") or "ip", "netns", "exec", web.namespace, "env", f"PYTHONPATH={LAB_DIR}",
+            "PYTHONUNBUFFERED=1", python_for_simulator(), "-m", "hosts.web", "--root", str(paths.diag_www),
+            "--down-flag", str(paths.diag_down), "--address", vms.SSVM_WEB_ADDRESS,
+            "--port", str(vms.SSVM_WEB_PORT)]
+
+
+def watch_command(paths: Paths, topology: Path) -> list[str]:
+    return [python_for_simulator(), str(Path(__file__).resolve()), "--state-dir", str(paths.state),
+            "--topology", str(topology), "watch"]
+
+
+# --- replacement system VMs and routers ---------------------------------------------------------------
+
+
+def sim_state(lab: model.Lab) -> dict | None:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    url = sim_urls(management_server(lab))["control"] + "/state"
+    try:
+        with opener.open(url, timeout=5) as resp:
+            return json.loads(resp.read().decode())
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+def new_vms(lab: model.Lab, state: dict) -> list[model.Machine]:
+    """System VMs and routers the simulator runs on a namespaced KVM host that the topology does not list
+    (replacements CloudStack created), as lab machines named `csl-<name>`."""
+    known = {m.name for m in lab.machines}
+    hosts = {h["id"]: h["name"] for h in (state.get("hosts") or {}).values()}
+    kvm = {m.name for m in lab.kvm_hosts}
+    out = []
+    for section, kind in (("systemvms", "systemvm"), ("routers", "router")):
+        for vm in (state.get(section) or {}).values():
+            host = hosts.get(vm.get("hostid"))
+            if vm["name"] in known or host not in kvm or vm.get("state") not in ("Starting", "Running"):
+                continue
+            if not vm.get("linklocalip"):
+                continue
+            vmtype = vm.get("systemvmtype") if kind == "systemvm" else "domainrouter"
+            out.append(model.Machine(name=vm["name"], kind=kind, namespace=f"csl-{vm['name']}",
+                                     address=vm["linklocalip"], prefixlen=model.LINK_LOCAL_NET.prefixlen,
+                                     port=model.SYSTEMVM_SSH_PORT, parent=host, vmtype=vmtype))
+    return out
+
+
+def attach_vm(paths: Paths, lab: model.Lab, vm: model.Machine) -> int:
+    """A namespace with sshd on 3922 behind its KVM host's cloud0, like the topology's VMs get at `up`."""
+    host = lab.by_name(vm.parent)
+    changes = net.ensure_namespace(vm.namespace)
+    changes += net.ensure_veth(host.namespace, vm.outer_ifname, model.CLOUD0, vm.namespace, vm.cidr)
+    changes += net.write_netns_etc(vm.namespace, render.netns_hosts(lab, vm))
+    changes += start_machine(paths, vm)
+    return changes
+
+
+def cmd_watch(args, paths: Paths) -> int:
+    """Give every replacement system VM / router on a lab KVM host its namespace, as soon as it exists."""
+    lab = model.load(Path(args.topology).resolve())
+    done: set[str] = set()
+    while True:
+        state = sim_state(lab)
+        for vm in new_vms(lab, state or {}):
+            if vm.name in done and net.namespace_ok(vm.namespace):
+                continue
+            try:
+                with locked(paths):
+                    attach_vm(paths, lab, vm)
+                done.add(vm.name)
+                log(f"watch: {vm.name} on {vm.parent}: namespace {vm.namespace}, sshd {vm.address}:{vm.port}")
+            except (RuntimeError, OSError, subprocess.SubprocessError) as exc:
+                log(f"watch: {vm.name}: {exc}")
+        time.sleep(args.interval)
 
 
 def kvm_host_security_vars() -> dict[str, dict]:
@@ -344,7 +502,8 @@ def lab_processes(paths: Paths) -> list[int]:
     pids = []
     for p in proc.all_pids():
         c = proc.cmdline(p)
-        if state in c and (proc.comm(p) == "sshd" or "cssim" in c):
+        if state in c and (proc.comm(p) == "sshd" or "cssim" in c or "hosts.web" in c
+                           or ("labctl.py" in c and c.endswith(" watch"))):
             pids.append(p)
     return pids
 
@@ -394,6 +553,12 @@ def cmd_down(args, paths: Paths) -> int:
         root_links = set(record.get("root_links", [])) | {model.ROOT_BRIDGE} | {m.outer_ifname for m in lab.hosts}
 
         changes = close_ssh_masters(paths, record)
+        for pidfile, marker in ((paths.watch_pidfile, "labctl.py"), (paths.web_pidfile, "hosts.web")):
+            pid = daemon_pid(pidfile, marker)
+            if pid:
+                changes += len(proc.stop([pid]))
+            with contextlib.suppress(FileNotFoundError):
+                pidfile.unlink()
         changes += stop_simulator(paths)
         for m in lab.machines:
             changes += ssh.stop_sshd(ssh.SshdPaths(paths.state, m))
@@ -411,8 +576,9 @@ def cmd_down(args, paths: Paths) -> int:
             changes += net.delete_namespace(ns)
             changes += net.remove_netns_etc(ns)
         changes += net.remove_guard_route()
+        changes += vms.remove_root_ssh_mountpoint(record)
 
-        for f in (paths.env, paths.inventory, paths.sim_pidfile, paths.ms_script):
+        for f in (paths.env, paths.inventory, paths.plugin_inventory, paths.sim_pidfile, paths.ms_script):
             with contextlib.suppress(FileNotFoundError):
                 f.unlink()
                 changes += 1
@@ -505,9 +671,11 @@ def main(argv: list[str] | None = None) -> int:
     down = sub.add_parser("down", help="tear the lab down (idempotent)")
     down.add_argument("--keep-sim-state", action="store_true", help="keep the simulator's state directory")
     sub.add_parser("status", help="show what is up; exit 0 only when everything is")
+    watch = sub.add_parser("watch", help="(run by up) namespaces for replacement system VMs and routers")
+    watch.add_argument("--interval", type=float, default=1.0)
     args = parser.parse_args(argv)
     paths = Paths(Path(args.state_dir).resolve())
-    handlers = {"up": cmd_up, "down": cmd_down, "status": cmd_status}
+    handlers = {"up": cmd_up, "down": cmd_down, "status": cmd_status, "watch": cmd_watch}
     try:
         return handlers[args.command](args, paths)
     except (RuntimeError, model.TopologyError, subprocess.TimeoutExpired) as exc:

@@ -167,4 +167,5 @@ class JobTimeoutError(CloudStackError):
 
 
 def _fmt_seconds(value):
-    return ("%g" % value) if isinstance(value, float) else str(value)
+    """Seconds for a message: whole numbers as they are, fractions rounded to a tenth (3.96617 -> 4, 2.25 -> 2.2)."""
+    return ("%g" % round(value, 1)) if isinstance(value, float) else str(value)

@@ -35,6 +35,9 @@ KINDS = {
     "template": Kind("listTemplates", "template", {"templatefilter": "all"}),
     "systemvm": Kind("listSystemVms", "system VM"),
     "router": Kind("listRouters", "router", {"listall": True}),
+    "management_server": Kind("listManagementServers", "management server"),
+    # User VMs of every account: without listall an admin sees only its own.
+    "vm": Kind("listVirtualMachines", "VM", {"listall": True}),
     "setting": Kind("listConfigurations", "setting"),
 }
 

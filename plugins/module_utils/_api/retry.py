@@ -14,9 +14,10 @@ import time
 
 from .errors import ApiError, TransportError
 
-# Commands that only read. Anything else is treated as a write.
+# Commands that change nothing in the cloud (runDiagnostics only runs a network test in a VM). Anything else is
+# treated as a write.
 _READ_PREFIXES = ("list", "query")
-_READ_COMMANDS = frozenset(("getRouterHealthCheckResults",))
+_READ_COMMANDS = frozenset(("getRouterHealthCheckResults", "runDiagnostics"))
 
 
 def is_read(command):

@@ -109,7 +109,7 @@ class Transport:
             # Raised while reading the answer (the request went out): the connection broke, or the answer was
             # not HTTP.
             failure = self._lost(command, "the connection to %s broke before the whole answer came (%s)"
-                                 % (self.endpoint, _reason(error)))
+                                 % (self.endpoint, network_reason(error)))
         if failure is not None:
             raise failure
         return self._answer(command, status, ctype, body)
@@ -151,7 +151,7 @@ class Transport:
         if isinstance(reason, (socket.timeout, TimeoutError)):
             text = "cannot reach %s: no connection within %ss" % (self.endpoint, _seconds(timeout))
         else:
-            text = "cannot reach %s: %s" % (self.endpoint, _reason(reason))
+            text = "cannot reach %s: %s" % (self.endpoint, network_reason(reason))
         return TransportError("%s failed: %s" % (command, text), command, delivered=False)
 
     def _lost(self, command, text, status=None):
@@ -176,8 +176,9 @@ def _envelope(command, body):
     return inner if isinstance(inner, dict) else None
 
 
-def _reason(error):
-    """A short description of a network error that never quotes the request URL."""
+def network_reason(error):
+    """A short description of a network error (an exception, or urllib's reason text) that never quotes the
+    request URL."""
     if isinstance(error, str):
         return error  # urllib's own reasons ("no host given", "unknown url type: ...") name no URL
     if isinstance(error, ssl.SSLCertVerificationError) and error.verify_message:
@@ -186,6 +187,8 @@ def _reason(error):
         return "TLS error: %s" % (error.reason or error.__class__.__name__)
     if isinstance(error, socket.gaierror):
         return "name lookup failed: %s" % error.strerror
+    if isinstance(error, (socket.timeout, TimeoutError)):
+        return "timed out"
     if isinstance(error, OSError) and error.strerror:
         return error.strerror
     return error.__class__.__name__

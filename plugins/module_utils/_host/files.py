@@ -119,6 +119,22 @@ def text_of(data):
     return data.decode("utf-8", "backslashreplace")
 
 
+def file_diff(path, attrs, before, after, mode, uid, gid):
+    """A diff entry (``before_header``, ``after_header``, ``before``, ``after``) for a file at ``path``: its
+    content ``before`` (None: absent) with the mode and owner of ``attrs``, and ``after`` (None: removed) with
+    ``mode``, ``uid`` and ``gid``. Each side starts with a ``# mode 0644 owner 0:0`` line; binary content is
+    shown as its size."""
+    def show(data, file_mode, owner):
+        if data is None:
+            return ""
+        text = "(binary, %d bytes)\n" % len(data) if b"\0" in data else text_of(data)
+        return "# mode %04o owner %d:%d\n%s" % (file_mode, owner[0], owner[1], text)
+
+    before_text = show(before, attrs["mode"], (attrs["uid"], attrs["gid"])) if attrs else ""
+    after_text = show(after, mode, (uid, gid)) if after is not None else ""
+    return {"before_header": path, "after_header": path, "before": before_text, "after": after_text}
+
+
 def shown(name):
     """A file name or path from the file system as text a result can carry (undecodable bytes as ``\\xNN``)."""
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

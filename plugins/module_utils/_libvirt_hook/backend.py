@@ -305,20 +305,8 @@ def _put_files(task, wanted, content, mode, diffs):
             continue
         if state != "unchanged":
             task.result["changed"] = True
-            diffs.append(_file_diff(path, attrs, before, after, mode, uid, gid))
+            diffs.append(files.file_diff(path, attrs, before, after, mode, uid, gid))
         task.result["files"].append({"path": path, "action": filename.split("_", 1)[0], "state": state})
-
-
-def _file_diff(path, attrs, before, after, mode, uid, gid):
-    def show(data, file_mode, owner):
-        if data is None:
-            return ""
-        text = "(binary, %d bytes)\n" % len(data) if b"\0" in data else files.text_of(data)
-        return "# mode %04o owner %d:%d\n%s" % (file_mode, owner[0], owner[1], text)
-
-    before_text = show(before, attrs["mode"], (attrs["uid"], attrs["gid"])) if attrs else ""
-    after_text = show(after, mode, (uid, gid)) if after is not None else ""
-    return {"before_header": path, "after_header": path, "before": before_text, "after": after_text}
 
 
 # -- libvirt_hook_info -----------------------------------------------------------------------------------

@@ -115,6 +115,8 @@ class Simulator:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         if Store(self.state_dir).exists():
             self.world = World.load(self.state_dir)
+            if "vms" not in self.world.state:  # a state saved before the lab had user VMs
+                self.world.state["vms"] = {}
             if self.world.state.get("extra_hosts", 0) != self.extra_hosts:
                 set_extra_hosts(self.world.state, self.extra_hosts)
         else:
@@ -205,12 +207,19 @@ class Simulator:
     # ----- the API pipeline -----
 
     def handle_api(self, method, query, form_body):
-        """Returns (status, headers, body bytes)."""
+        """Returns (status, headers, body bytes); status None: close the connection without an answer (logged
+        with status null)."""
         started = time.time()
         pairs = parse_qsl(query or "", keep_blank_values=True) + parse_qsl(form_body or "", keep_blank_values=True)
         command = next((v for k, v in pairs if k == "command"), None)
         fired = self.faults.on_call(command) if command else []
-        status, headers, body, errortext = self._answer(method, pairs, command, fired)
+        drop = next((f for f in fired if f["kind"] == "drop_connection"), None)
+        if drop and not drop.get("executed"):
+            status, headers, body, errortext = None, {}, b"", None
+        else:
+            status, headers, body, errortext = self._answer(method, pairs, command, fired)
+        if drop:  # the server closes the connection without an answer (after running the command if "executed")
+            status, errortext = None, "connection dropped (drop_connection injected by the lab)"
         entry = {
             "time": started,
             "method": method,

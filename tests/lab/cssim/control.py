@@ -92,7 +92,8 @@ class LabControl:
         """set_job_durations({"stopSystemVm": 0.2}) or set_job_durations(stopSystemVm=0.2).
 
         Besides async commands: "upgradeRouterTemplate" (each router reboot job it submits), "templateDownload"
-        (a registered template's download per zone) and "systemVmRecreate" (destroyed SSVM/CPVM -> replacement).
+        (a registered template's download per zone), "systemVmRecreate" (destroyed SSVM/CPVM -> replacement) and
+        "vmMigration" (each VM of a host maintenance drain: seconds it spends Migrating).
         """
         mapping = dict(durations or {}, **by_command)
         return self._call("POST", "/lab/jobs/durations", mapping)

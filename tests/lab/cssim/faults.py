@@ -12,6 +12,17 @@ Kinds (``command`` may be "*" for every command):
               "end" (default, after the download) or "start"; applies to downloads in progress now and to
               registrations while the fault is set. Clearing faults does not undo a failed download.
 
+  drop_connection {"command", "nth"?, "executed"?}  the server closes the connection without an answer; with
+              "executed": true the command runs first (its effect stays), else it is not run at all
+  maintenance_stuck {"host"}                          (name or id) the host's maintenance drain makes no progress:
+              it stays in PrepareForMaintenance until the fault is cleared
+  vm_stuck    {"vm"}                                  (name, instance name or id of a user VM, router or system VM)
+              its migration during a maintenance drain fails: the host ends in ErrorInMaintenance
+  vm_state    {"vm", "state"}                         set a VM's state now (name, instance name or id of a user VM,
+              router or system VM; Stopped also clears its host), undone by clearing faults
+  host_down_after_maintenance {"host"}                when the host's maintenance is cancelled its agent becomes
+              Disconnected and stays so until faults are cleared (then Up again)
+
 job_fail and job_hang on upgradeRouterTemplate may name a ``router`` (name or id): only that router's reboot
 job fails/hangs; without it every job of the call does.
 
@@ -24,11 +35,13 @@ import time
 
 from . import templates
 
-CALL_KINDS = ("latency", "http_error", "api_error", "job_fail", "job_hang")
-KINDS = CALL_KINDS + ("host_state", "template_fail")
+CALL_KINDS = ("latency", "http_error", "api_error", "job_fail", "job_hang", "drop_connection")
+HOST_KINDS = ("maintenance_stuck", "host_down_after_maintenance")
+KINDS = CALL_KINDS + ("host_state", "template_fail", "vm_stuck", "vm_state") + HOST_KINDS
+VM_STATES = ("Running", "Stopped", "Starting", "Stopping", "Migrating", "Error", "Unknown")
 HOST_STATES = ("Up", "Down", "Disconnected", "Alert", "Connecting", "Error", "Rebalancing", "Removed")
-RESOURCE_STATES = ("Enabled", "Disabled", "PrepareForMaintenance", "Maintenance", "ErrorInMaintenance", "Error",
-                   "Unmanaged")
+RESOURCE_STATES = ("Enabled", "Disabled", "PrepareForMaintenance", "Maintenance", "ErrorInMaintenance",
+                   "ErrorInPrepareForMaintenance", "Error", "Unmanaged")
 
 
 class FaultError(ValueError):
@@ -41,6 +54,8 @@ class Faults:
         self.items = []
         self.next_id = 1
         self.saved_hosts = {}  # host id -> (state, resourcestate) before the first host_state fault
+        self.downed_hosts = {}  # host id -> (state, disconnected) before host_down_after_maintenance took it down
+        self.saved_vms = {}  # vm id -> (state, hostid) before the first vm_state fault
 
     def list(self):
         with self.lock:
@@ -66,9 +81,21 @@ class Faults:
                 fault["status"] = int(fault.get("status", 503))
             if kind == "api_error":
                 fault["errorcode"] = int(fault.get("errorcode", 530))
+            if kind == "drop_connection":
+                if not isinstance(fault.setdefault("executed", False), bool):
+                    raise FaultError("drop_connection: executed is true or false")
             fault["calls"] = 0
         elif kind == "template_fail":
             self._apply_template_fail(fault, world)
+        elif kind in HOST_KINDS:
+            host = world.by_name("host", fault.get("host")) or world.get("host", fault.get("host"))
+            if host is None or host["type"] != "Routing":
+                raise FaultError("%s needs a Routing host (name or id), not %r" % (kind, fault.get("host")))
+        elif kind == "vm_state":
+            self._apply_vm_state(fault, world)
+        elif kind == "vm_stuck":
+            if not _find_vm(world, fault.get("vm")):
+                raise FaultError("vm_stuck needs a VM (name, instance name or id), not %r" % fault.get("vm"))
         else:
             self._apply_host_state(fault, world)
         with self.lock:
@@ -129,12 +156,46 @@ class Faults:
                     return dict(fault)
         return None
 
+    def _apply_vm_state(self, fault, world):
+        vm = _find_vm(world, fault.get("vm"))
+        if vm is None:
+            raise FaultError("vm_state needs a VM (name, instance name or id), not %r" % fault.get("vm"))
+        if fault.get("state") not in VM_STATES:
+            raise FaultError("vm_state: state must be one of %s" % ", ".join(VM_STATES))
+        with world.lock:
+            with self.lock:
+                self.saved_vms.setdefault(vm["id"], (vm["state"], vm.get("hostid")))
+            vm["state"] = fault["state"]
+            if fault["state"] == "Stopped":
+                vm["hostid"] = None
+
+    def host_down(self, world, host, now):
+        """host_down_after_maintenance fired: the host's agent is Disconnected until faults are cleared."""
+        with self.lock:
+            self.downed_hosts.setdefault(host["id"], (host["state"], host.get("disconnected")))
+        host["state"] = "Disconnected"
+        host["disconnected"] = now
+
     def clear(self, world):
         with self.lock:
             count = len(self.items)
             self.items = []
             saved, self.saved_hosts = self.saved_hosts, {}
+            downed, self.downed_hosts = self.downed_hosts, {}
+            vms, self.saved_vms = self.saved_vms, {}
         with world.lock:
+            for vm_id, (state, hostid) in vms.items():
+                vm = _find_vm(world, vm_id)
+                if vm:
+                    vm["state"], vm["hostid"] = state, hostid
+            for host_id, (state, disconnected) in downed.items():
+                host = world.get("host", host_id)
+                if host:
+                    host["state"] = state
+                    if disconnected is None:
+                        host.pop("disconnected", None)
+                    else:
+                        host["disconnected"] = disconnected
             for host_id, (state, rstate, disconnected) in saved.items():
                 host = world.get("host", host_id)
                 if host:
@@ -150,6 +211,14 @@ class Faults:
         with self.lock:
             self.items = []
             self.saved_hosts = {}
+            self.downed_hosts = {}
+            self.saved_vms = {}
+
+    def matching(self, kind, **fields):
+        """Faults of ``kind`` whose fields match: each value is a collection of accepted values."""
+        with self.lock:
+            return [dict(f) for f in self.items
+                    if f["kind"] == kind and all(f.get(k) in values for k, values in fields.items())]
 
     def on_call(self, command):
         """Count a call of ``command``; return the faults that fire on it."""
@@ -164,3 +233,13 @@ class Faults:
                 if fault.get("nth") is None or fault["calls"] == fault["nth"]:
                     fired.append(dict(fault))
         return fired
+
+
+def _find_vm(world, ref):
+    if not isinstance(ref, str) or not ref:
+        return None
+    for kind in ("vm", "router", "systemvm"):
+        for vm in world.all(kind).values():
+            if ref in (vm["id"], vm["name"], vm.get("instancename")):
+                return vm
+    return None

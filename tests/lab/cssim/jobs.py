@@ -10,7 +10,7 @@ import time
 import traceback
 import uuid
 
-from . import errors, lifecycle
+from . import errors, lifecycle, maintenance
 from .registry import COMMANDS
 from .world import fmt_date
 
@@ -21,6 +21,7 @@ DEFAULT_DURATIONS = {
     "upgradeRouterTemplate": 4.0,  # each router reboot job upgradeRouterTemplate submits
     "templateDownload": 5.0,       # a registered template's download in each zone
     "systemVmRecreate": 3.0,       # destroyed SSVM/CPVM -> its replacement appears (then boots for startSystemVm)
+    maintenance.MIGRATION_KEY: maintenance.DEFAULT_MIGRATION_SECONDS,  # each VM of a host maintenance drain
 }
 FALLBACK_DURATION = 1.0
 
@@ -134,6 +135,7 @@ class JobManager:
                 self._fail(job, errors.INTERNAL_ERROR, "cssim internal error: %s" % exc, now)
         # jobs queued behind a hung one stay unstarted (starts None) as CloudStack's queue would
         lifecycle.tick(self.sim, now)
+        maintenance.tick(self.sim, now)
 
     def _step(self, job, now):
         if not job["begun"] and now >= job["starts"]:

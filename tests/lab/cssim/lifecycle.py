@@ -15,7 +15,7 @@ from . import templates
 from .seed import SYSTEM_OFFERINGS, _linklocal_mac, _mac, _next_pod_ip
 from .world import stable_id
 
-_NUMBER = re.compile(r"^[a-z]-(\d+)-VM$")
+_NUMBER = re.compile(r"^[a-z]-(?:\d+-)?(\d+)-VM$")  # s-13-VM, r-10-VM, i-2-20-VM: the VM number is shared
 
 
 def schedule_replacement(world, vm, due):
@@ -43,8 +43,8 @@ def tick(sim, now):
 
 
 def _next_number(world):
-    numbers = [int(m.group(1)) for kind in ("systemvm", "router") for item in world.all(kind).values()
-               for m in [_NUMBER.match(item["name"])] if m]
+    numbers = [int(m.group(1)) for kind in ("systemvm", "router", "vm") for item in world.all(kind).values()
+               for m in [_NUMBER.match(item.get("instancename") or item["name"])] if m]
     number = max(numbers + [world.state.get("last_vm_number", 0)]) + 1
     world.state["last_vm_number"] = number
     return number

@@ -1,6 +1,6 @@
 """Response objects built from world entities (field names as in the contract's response_fields)."""
 
-from . import templates, versions
+from . import maintenance, templates, versions
 from .world import fmt_date, stable_id
 
 PUBLIC_GATEWAY = "203.0.113.1"  # TEST-NET-3: these public addresses exist in API answers only
@@ -123,9 +123,8 @@ def host(ctx, h):
     if h["type"] != "Routing":
         return out
     out.update(_names(ctx, h, cluster=("cluster", h["clusterid"])))
-    cpu_factor = float(ctx.setting("cpu.overprovisioning.factor", "cluster", h["clusterid"]) or 1)
-    mem_factor = float(ctx.setting("mem.overprovisioning.factor", "cluster", h["clusterid"]) or 1)
-    cpu_total = h["cpunumber"] * h["cpuspeed"]
+    cap = maintenance.capacity(ctx.world, h)  # allocation follows the VMs on the host
+    cpu_total, mem_total = cap["cpu_total"], cap["memory_total"]
     out.update({
         "clustertype": "CloudManaged",
         "hypervisor": h["hypervisor"],
@@ -133,19 +132,19 @@ def host(ctx, h):
         "cpunumber": h["cpunumber"],
         "cpusockets": 1,
         "cpuspeed": h["cpuspeed"],
-        "cpuallocated": "0%",
-        "cpuallocatedvalue": 0,
-        "cpuallocatedpercentage": "0%",
-        "cpuallocatedwithoverprovisioning": "0%",
+        "cpuallocated": _percent(cap["cpu_allocated"], cpu_total),
+        "cpuallocatedvalue": cap["cpu_allocated"],
+        "cpuallocatedpercentage": _percent(cap["cpu_allocated"], cpu_total),
+        "cpuallocatedwithoverprovisioning": _percent(cap["cpu_allocated"], cap["cpu_with_overprovisioning"]),
         "cpuused": "1.5%",
-        "cpuwithoverprovisioning": "%.1f" % (cpu_total * cpu_factor),
+        "cpuwithoverprovisioning": "%.1f" % cap["cpu_with_overprovisioning"],
         "cpuloadaverage": 0.12,
-        "memorytotal": h["memorytotal"],
-        "memoryallocated": 0,
-        "memoryallocatedbytes": 0,
-        "memoryallocatedpercentage": "0%",
+        "memorytotal": mem_total,
+        "memoryallocated": cap["memory_allocated"],
+        "memoryallocatedbytes": cap["memory_allocated"],
+        "memoryallocatedpercentage": _percent(cap["memory_allocated"], mem_total),
         "memoryused": 2 * GIB,
-        "memorywithoverprovisioning": "%d" % int(h["memorytotal"] * mem_factor),
+        "memorywithoverprovisioning": "%d" % int(cap["memory_with_overprovisioning"]),
         "networkkbsread": 0,
         "networkkbswrite": 0,
         "disksizetotal": 0,
@@ -157,6 +156,56 @@ def host(ctx, h):
         "ueficapability": False,
     })
     return out
+
+
+def _percent(part, whole):
+    """CloudStack's allocation percentages: DecimalFormat("#.##") of part/whole*100, then "%"."""
+    if not whole:
+        return "0%"
+    text = ("%.2f" % (float(part) / float(whole) * 100)).rstrip("0").rstrip(".")
+    return text + "%"
+
+
+def virtual_machine(ctx, vm):
+    """A user VM as listVirtualMachines answers it (ROOT admin's full view)."""
+    w = ctx.world
+    acc = w.get("account", vm["accountid"])
+    dom = w.get("domain", acc["domainid"])
+    offering = w.get("serviceoffering", vm["serviceofferingid"])
+    out = {
+        "id": vm["id"],
+        "name": vm["name"],
+        "displayname": vm.get("displayname") or vm["name"],
+        "instancename": vm["instancename"],
+        "state": vm["state"],
+        "account": acc["name"],
+        "domainid": dom["id"],
+        "domain": dom["name"],
+        "domainpath": dom["path"],
+        "created": fmt_date(vm["created"]),
+        "haenable": bool(vm.get("haenable")),
+        "hypervisor": vm.get("hypervisor", "KVM"),
+        "cpunumber": vm["cpunumber"],
+        "cpuspeed": vm["cpuspeed"],
+        "memory": vm["memory"],
+        "templateid": vm["templateid"],
+        "templatename": vm.get("templatename"),
+        "templatedisplaytext": vm.get("templatename"),
+        "serviceofferingid": vm["serviceofferingid"],
+        "serviceofferingname": offering["name"] if offering else None,
+        "passwordenabled": False,
+        "isdynamicallyscalable": False,
+        "displayvm": True,
+        "hasannotations": False,
+        "arch": "x86_64",
+        "tags": [],
+    }
+    out.update(_names(ctx, vm, zone=("zone", vm["zoneid"])))
+    host_ = w.get("host", vm.get("hostid")) if vm["state"] != "Stopped" else None
+    if host_:
+        out.update({"hostid": host_["id"], "hostname": host_["name"], "hostcontrolstate": host_control_state(host_)})
+    out.update(_job_fields(ctx, vm["id"]))
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def _vm_placement(ctx, vm):

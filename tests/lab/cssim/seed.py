@@ -14,6 +14,9 @@ SYSTEM_OFFERINGS = {
     "consoleproxy": "System Offering For Console Proxy",
     "router": "System Offering For Software Router",
 }
+# CloudStack's default system offerings: (cpunumber, cpuspeed MHz, memory MiB)
+SYSTEM_SIZES = {"secondarystoragevm": (1, 500, 512), "consoleproxy": (1, 500, 1024), "router": (1, 500, 256)}
+USER_VM_TEMPLATE = "debian-12-generic"  # the template user VMs name (the lab registers no user template)
 GIB = 1024**3
 
 
@@ -64,6 +67,7 @@ def seed(topology, topology_path=None, extra_hosts=0, now=None):
         "templates": {},
         "systemvms": {},
         "routers": {},
+        "vms": {},
         "jobs": {},
         "job_durations": {},
         "settings": settings_mod.empty_store(),
@@ -99,9 +103,16 @@ def seed(topology, topology_path=None, extra_hosts=0, now=None):
         account(acc["name"], acc.get("domain", "ROOT"), 1 if acc.get("admin") else 0)
     for router in topology.get("routers") or []:
         account(router.get("account", "admin"), router.get("domain", "ROOT"))
+    for vm in topology.get("vms") or []:
+        account(vm.get("account", "admin"), vm.get("domain", "ROOT"))
 
     for name in ("secondarystoragevm", "consoleproxy", "router"):
-        add("serviceoffering", "service_offerings", SYSTEM_OFFERINGS[name], systemuse=True, vmtype=name)
+        cpunumber, cpuspeed, memory = SYSTEM_SIZES[name]
+        add("serviceoffering", "service_offerings", SYSTEM_OFFERINGS[name], systemuse=True, vmtype=name,
+            cpunumber=cpunumber, cpuspeed=cpuspeed, memory=memory)
+    for offering in topology.get("service_offerings") or []:
+        add("serviceoffering", "service_offerings", offering["name"], systemuse=False, vmtype="user",
+            cpunumber=int(offering["cpunumber"]), cpuspeed=int(offering["cpuspeed"]), memory=int(offering["memory"]))
 
     pod_index = 0
     for zone in topology.get("zones") or []:
@@ -119,6 +130,11 @@ def seed(topology, topology_path=None, extra_hosts=0, now=None):
                 c = add("cluster", "clusters", cluster["name"], zoneid=z["id"], podid=p["id"],
                         hypervisortype=cluster.get("hypervisor", "KVM"), clustertype="CloudManaged",
                         allocationstate="Enabled", managedstate="Managed", arch=cluster.get("arch", "x86_64"))
+                # the cluster's overcommit ratios are its cluster-scope overprovisioning settings
+                for key, setting in (("cpuovercommitratio", "cpu.overprovisioning.factor"),
+                                     ("memoryovercommitratio", "mem.overprovisioning.factor")):
+                    if cluster.get(key) is not None:
+                        s["settings"]["cluster"].setdefault(c["id"], {})[setting] = str(cluster[key])
                 for host in cluster.get("hosts") or []:
                     _add_host(add, z, p, c, host, version, ms_id)
                 for pool in cluster.get("storage_pools") or [{"name": "%s-primary" % cluster["name"]}]:
@@ -193,11 +209,31 @@ def seed(topology, topology_path=None, extra_hosts=0, now=None):
             redundantstate="UNKNOWN", isredundantrouter=False,
             serviceofferingid=stable_id("serviceoffering", SYSTEM_OFFERINGS["router"]), health_checks=[], **fields)
 
+    _add_user_vms(s, topology, add, account, hosts_by_name)
+
     for name, value in (topology.get("settings") or {}).items():
         s["settings"]["global"][name] = None if value is None else str(value)
 
     set_extra_hosts(state, extra_hosts, now)
     return state
+
+
+def _add_user_vms(s, topology, add, account, hosts_by_name):
+    """User VMs, Running on their hosts; sizes from their service offering."""
+    account_numbers = {a["id"]: n + 1 for n, a in enumerate(s["accounts"].values())}
+    offerings = {o["name"]: o for o in s["service_offerings"].values()}
+    for number, vm in enumerate(topology.get("vms") or [], start=100):
+        host = hosts_by_name[vm["host"]]
+        offering = offerings[vm["offering"]]
+        acc = account(vm.get("account", "admin"), vm.get("domain", "ROOT"))
+        number = int(vm.get("number", number))
+        template = vm.get("template", USER_VM_TEMPLATE)
+        add("vm", "vms", vm["name"], displayname=vm.get("displayname", vm["name"]),
+            instancename="i-%d-%d-VM" % (account_numbers[acc["id"]], number), state="Running",
+            hostid=host["id"], lasthostid=host["id"], zoneid=host["zoneid"], podid=host["podid"],
+            serviceofferingid=offering["id"], cpunumber=offering["cpunumber"], cpuspeed=offering["cpuspeed"],
+            memory=offering["memory"], haenable=bool(vm.get("haenable", False)), accountid=acc["id"],
+            templateid=stable_id("template", template), templatename=template, hypervisor=host["hypervisor"])
 
 
 def _next_pod_ip(pod):

@@ -5,7 +5,7 @@ import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from . import API_PATH, ca
+from . import API_PATH, ca, diagnostics, rolling
 from .faults import FaultError
 
 MAX_BODY = 8 * 1024 * 1024
@@ -77,6 +77,9 @@ class RequestHandler(BaseHTTPRequestHandler):
             if method == "POST" and ctype in ("", "application/x-www-form-urlencoded"):
                 form = raw.decode("utf-8", "replace")
             status, headers, body = self.server.sim.handle_api(method, url.query, form)
+            if status is None:  # drop_connection fault: close without an answer
+                self.close_connection = True
+                return
             self._send(status, headers, body)
         elif url.path.startswith("/lab/"):
             self._control(method, url, raw)
@@ -148,6 +151,14 @@ class RequestHandler(BaseHTTPRequestHandler):
                     sim.jobs.tick()
                     sim.world.save_if_dirty()
                     return self._json(200, ca.summary(sim.world))
+            if path == "/lab/diagnostics":  # the diagnostics URL switch (cssim/diagnostics.py)
+                return self._json(200, diagnostics.control(sim, method, payload))
+            if path.startswith("/lab/rolling/"):  # stage results, timing and log of rolling maintenance
+                answer = rolling.control(sim, method, path, payload)
+                if answer is not None:
+                    with sim.world.lock:
+                        sim.world.save_if_dirty()
+                    return self._json(*answer)
             if path == "/lab/health" and method == "GET":
                 with sim.world.lock:
                     return self._json(200, sim.health(self.server.url))

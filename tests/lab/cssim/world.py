@@ -26,10 +26,11 @@ COLLECTIONS = {
     "template": "templates",
     "systemvm": "systemvms",
     "router": "routers",
+    "vm": "vms",  # user VMs
     "job": "jobs",
 }
 # kinds the lab has none of (ids of these never resolve, as for a CloudStack without such entities)
-EMPTY_KINDS = {"vm", "vpc", "project", "oscategory", "extension", "user", "diskoffering"}
+EMPTY_KINDS = {"vpc", "project", "oscategory", "extension", "user", "diskoffering"}
 
 # collections whose entities are journaled one by one; every other top-level key is journaled whole
 UNIT_COLLECTIONS = frozenset(COLLECTIONS.values())

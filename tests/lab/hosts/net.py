@@ -180,10 +180,10 @@ def remove_netns_etc(ns: str) -> int:
 # --- veth pairs -------------------------------------------------------------------------------------
 
 
-def ensure_veth(outer_ns: str | None, outer: str, master: str, inner_ns: str, cidr: str) -> int:
-    """A veth pair: `outer` in outer_ns enslaved to bridge `master`, eth0 with `cidr` inside inner_ns."""
+def ensure_veth(outer_ns: str | None, outer: str, master: str, inner_ns: str, cidr: str,
+                inner: str = model.NS_IFNAME) -> int:
+    """A veth pair: `outer` in outer_ns enslaved to bridge `master`, `inner` (eth0) with `cidr` inside inner_ns."""
     changed = 0
-    inner = model.NS_IFNAME
     o = links(outer_ns).get(outer)
     i = links(inner_ns).get(inner)
     paired = (o is not None and i is not None and _kind(o) == "veth" and _kind(i) == "veth"

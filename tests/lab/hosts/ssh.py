@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import time
 from pathlib import Path
@@ -55,9 +56,12 @@ class SshdPaths:
         self.log = state / "logs" / f"sshd-{machine.name}.log"
 
 
-def sshd_config(machine: model.Machine, paths: SshdPaths, authorized_keys: Path) -> str:
+def sshd_config(machine: model.Machine, paths: SshdPaths, authorized_keys: Path,
+                extra_keys: tuple[Path, ...] = (), mounts: tuple[tuple[str, str], ...] = ()) -> str:
+    keys = " ".join(_q(k) for k in (authorized_keys, *extra_keys))
     return "\n".join([
         f"# csops.cloudstack lab: sshd of {machine.name} in namespace {machine.namespace} (written by labctl)",
+        *(f"# bind mount in its mount namespace: {src} on {dst}" for src, dst in mounts),
         f"Port {machine.port}",
         f"ListenAddress {machine.address}",
         "AddressFamily inet",
@@ -67,7 +71,7 @@ def sshd_config(machine: model.Machine, paths: SshdPaths, authorized_keys: Path)
         "StrictModes no",
         "PermitRootLogin prohibit-password",
         "PubkeyAuthentication yes",
-        f"AuthorizedKeysFile {_q(authorized_keys)}",
+        f"AuthorizedKeysFile {keys}",
         "PasswordAuthentication no",
         "KbdInteractiveAuthentication no",
         "HostbasedAuthentication no",
@@ -112,11 +116,15 @@ def stop_sshd(paths: SshdPaths) -> int:
     return changed
 
 
-def ensure_sshd(machine: model.Machine, state: Path, authorized_keys: Path, timeout: float = 10.0) -> int:
-    """Host key, config and a running sshd for one machine; restarts it if its config changed."""
+def ensure_sshd(machine: model.Machine, state: Path, authorized_keys: Path, timeout: float = 10.0,
+                extra_keys: tuple[Path, ...] = (), mounts: tuple[tuple[str, str], ...] = ()) -> int:
+    """Host key, config and a running sshd for one machine; restarts it if its config changed.
+
+    `mounts` are bind mounts made in the sshd's own mount namespace before it starts (see vms.py)."""
     paths = SshdPaths(state, machine)
     changed = ensure_keypair(paths.hostkey)
-    config_changed = write_if_changed(paths.config, sshd_config(machine, paths, authorized_keys), 0o644)
+    config_changed = write_if_changed(
+        paths.config, sshd_config(machine, paths, authorized_keys, tuple(extra_keys), tuple(mounts)), 0o644)
     changed += config_changed
     pid = sshd_pid(machine, paths)
     if pid and not config_changed and not changed:
@@ -127,8 +135,12 @@ def ensure_sshd(machine: model.Machine, state: Path, authorized_keys: Path, time
     paths.log.parent.mkdir(parents=True, exist_ok=True)
     # Own UTS namespace so `hostname` inside the machine says its name; sshd daemonizes, writes its pidfile
     # after binding, and the command returns.
+    # `ip netns exec` gives the command a mount namespace of its own (a slave of the root one), so the bind
+    # mounts stay inside it.
+    binds = "".join(f"mount --bind {shlex.quote(src)} {shlex.quote(dst)} && " for src, dst in mounts)
     cmd = ["ip", "netns", "exec", machine.namespace, "unshare", "--uts", "--", "/bin/sh", "-c",
-           'hostname "$0" && exec "$1" -f "$2" -E "$3"', machine.name, SSHD, str(paths.config), str(paths.log)]
+           binds + 'hostname "$0" && exec "$1" -f "$2" -E "$3"', machine.name, SSHD, str(paths.config),
+           str(paths.log)]
     res = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                          text=True, timeout=timeout, check=False)
     deadline = time.monotonic() + timeout

@@ -106,6 +106,8 @@ def test_every_answer_conforms(sim):
                               "hypervisor": "KVM", "url": "http://download.lab.invalid/systemvm-4.20.1-kvm.qcow2",
                               "zoneid": "-1", "templatetype": "SYSTEM", "ostypeid": OSTYPE}),
         ("listTemplates", {"templatefilter": "all", "name": "systemvm-kvm-4.20.1"}),
+        ("runDiagnostics", {"targetid": router["id"], "ipaddress": "10.250.0.1", "type": "ping"}),
+        ("getDiagnosticsData", {"targetid": router["id"], "files": "ipaddr"}),
         ("rebootRouter", {"id": router["id"]}),
         ("upgradeRouterTemplate", {"zoneid": router["zoneid"]}),
         ("destroySystemVm", {"id": ssvm["id"]}),
@@ -113,6 +115,15 @@ def test_every_answer_conforms(sim):
         ("listCaCertificate", {}),
         ("issueCertificate", {"domain": "cert.lab.invalid", "ipaddress": "10.250.0.99"}),
         ("provisionCertificate", {"hostid": next(h for h in state["hosts"].values() if h["name"] == "kvm1")["id"]}),
+        ("listVirtualMachines", {"listall": "true"}),
+        ("updateHost", {"id": stable_id("host", "kvm6"), "allocationstate": "Disable"}),
+        ("updateHost", {"id": stable_id("host", "kvm6"), "allocationstate": "Enable"}),
+        ("updateCluster", {"id": cluster, "allocationstate": "Disabled"}),
+        ("updatePod", {"id": stable_id("pod", "lab-pod1"), "allocationstate": "Disabled"}),
+        ("updateZone", {"id": stable_id("zone", "lab-zone2"), "allocationstate": "Disabled"}),
+        ("prepareHostForMaintenance", {"id": stable_id("host", "kvm5")}),
+        ("cancelHostMaintenance", {"id": stable_id("host", "kvm5")}),
+        ("startRollingMaintenance", {"hostids": stable_id("host", "kvm6"), "timeout": "60"}),
     ]
     seen = set()
     for command, params in calls:

@@ -72,7 +72,7 @@ def test_host_state(sim):
     sim.control.add_fault("host_state", host="kvm1", state="Disconnected")
     host = sim.ok("listHosts", name="kvm1")["host"][0]
     assert host["state"] == "Disconnected" and "disconnected" in host
-    assert sim.ok("listHosts", state="Up", type="Routing")["count"] == 2
+    assert sim.ok("listHosts", state="Up", type="Routing")["count"] == 5  # kvm2-kvm6
     ssvm = sim.ok("listSystemVms", name="s-1-VM")["systemvm"][0]
     assert ssvm["hostcontrolstate"] == "Offline"
     assert sim.control.clear_faults() == 1

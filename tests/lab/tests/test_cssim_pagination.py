@@ -10,7 +10,7 @@ from cssim import DEFAULT_API_KEY, DEFAULT_SECRET_KEY
 from cssim_harness import Sim
 
 EXTRA = 5000
-TOTAL_HOSTS = 3 + 4 + EXTRA  # kvm1-3, the four SSVM/CPVM agent rows, the benchmark hosts
+TOTAL_HOSTS = 6 + 4 + EXTRA  # kvm1-6, the four SSVM/CPVM agent rows, the benchmark hosts
 
 
 @pytest.fixture(scope="module")

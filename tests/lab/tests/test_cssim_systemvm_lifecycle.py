@@ -38,21 +38,21 @@ def test_destroy_then_replacement_on_the_router_template(sim, cs_client):
     assert sim.call("listSystemVms", id=old["id"]).status_code == 431
 
     [starting] = wait_vm(sim, lambda v: True, systemvmtype="secondarystoragevm", zoneid=ZONE1)
-    assert starting["name"] == "s-13-VM" and starting["id"] != old["id"]  # next free instance number
+    assert starting["name"] == "s-29-VM" and starting["id"] != old["id"]  # next free number (user VMs: 20-28)
     assert starting["state"] == "Starting" and starting["agentstate"] == "Connecting"
     assert starting["templatename"] == "systemvm-kvm-4.20.1"
-    [running] = wait_vm(sim, lambda v: v["state"] == "Running", name="s-13-VM")
+    [running] = wait_vm(sim, lambda v: v["state"] == "Running", name="s-29-VM")
     assert running["agentstate"] == "Up" and running["version"] == "4.20.1.0"
     assert running["hostname"] == "kvm1" and running["linklocalip"].startswith("169.254.")
     assert running["linklocalip"] != old["linklocalip"] and running["privateip"] != old["privateip"]
-    assert sim.ok("listHosts", name="s-13-VM")["host"][0]["type"] == "SecondaryStorageVM"
+    assert sim.ok("listHosts", name="s-29-VM")["host"][0]["type"] == "SecondaryStorageVM"
     assert sim.control.state()["systemvms"][running["id"]]["lab_namespace"] is None  # API-only
 
     # the next one gets the next number; a CPVM is replaced by a CPVM
     [cpvm] = vms(sim, name="v-2-VM")
     sim.wait_job(sim.ok("destroySystemVm", id=cpvm["id"])["jobid"])
     [new_cpvm] = wait_vm(sim, lambda v: v["name"] != "v-4-VM", systemvmtype="consoleproxy")
-    assert new_cpvm["name"] == "v-14-VM" and new_cpvm["zoneid"] == ZONE1
+    assert new_cpvm["name"] == "v-30-VM" and new_cpvm["zoneid"] == ZONE1
 
 
 def test_replacement_falls_back_to_the_old_template(sim):
@@ -78,7 +78,7 @@ def test_replacement_is_created_after_a_restart(fresh_sim):
     [old] = vms(sim, name="s-1-VM")
     sim.wait_job(sim.ok("destroySystemVm", id=old["id"])["jobid"])
     sim.restart()
-    wait_vm(sim, lambda v: v["state"] == "Running", name="s-13-VM")
+    wait_vm(sim, lambda v: v["state"] == "Running", name="s-29-VM")
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +125,9 @@ def test_migrate_autoselect(msim):
     ("s-3-VM", {"autoselect": "false"}, 431, "pass 'autoselect=true'"),
 ])
 def test_migrate_refusals_fail_the_job(msim, vm_name, params, code, text):
+    if vm_name == "s-1-VM" and not params:  # no usable host left beside kvm1 in lab-cluster1
+        for other in ("kvm4", "kvm5"):
+            msim.control.add_fault("host_state", host=other, resourcestate="Disabled")
     [vm] = vms(msim, name=vm_name)
     if "hostid" in params:
         params = dict(params, hostid=_host(msim, params["hostid"])["id"])

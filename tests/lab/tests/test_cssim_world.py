@@ -5,14 +5,17 @@ from cssim.world import stable_id
 
 def test_hosts(sim):
     body = sim.ok("listHosts", type="Routing")
-    assert body["count"] == 3
+    assert body["count"] == 6
     kvm1 = next(h for h in body["host"] if h["name"] == "kvm1")
     assert (kvm1["state"], kvm1["resourcestate"], kvm1["hypervisor"], kvm1["ipaddress"]) == \
         ("Up", "Enabled", "KVM", "10.250.0.11")
     assert kvm1["version"] == "4.20.1.0" and kvm1["clustername"] == "lab-cluster1"
     agents = sim.ok("listHosts", type="SecondaryStorageVM")["host"]
     assert sorted(h["name"] for h in agents) == ["s-1-VM", "s-3-VM"]
-    assert sim.ok("listHosts", hypervisor="kvm", clusterid=stable_id("cluster", "lab-cluster2"))["count"] == 1
+    by_cluster = {c: sim.ok("listHosts", hypervisor="kvm", clusterid=stable_id("cluster", c))["host"]
+                  for c in ("lab-cluster1", "lab-cluster2", "lab-cluster3")}
+    assert {c: sorted(h["name"] for h in hosts) for c, hosts in by_cluster.items()} == {
+        "lab-cluster1": ["kvm1", "kvm4", "kvm5"], "lab-cluster2": ["kvm2", "kvm6"], "lab-cluster3": ["kvm3"]}
 
 
 def test_system_vms(sim):

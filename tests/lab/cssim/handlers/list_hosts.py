@@ -10,7 +10,7 @@ HOST_DETAILS = {"min", "all", "capacity", "events", "stats"}
     "hypervisor": "string", "id": "uuid:host", "keyword": "string", "managementserverid": "uuid:ms",
     "name": "string", "outofbandmanagementenabled": "~boolean", "outofbandmanagementpowerstate": "~string",
     "page": "integer", "pagesize": "integer", "podid": "uuid:pod", "resourcestate": "string", "state": "string",
-    "storageaccessgroup": "~string", "type": "string", "version": "string", "virtualmachineid": "uuid:vm",
+    "storageaccessgroup": "~string", "type": "string", "version": "string", "virtualmachineid": "~uuid:vm",
     "zoneid": "uuid:zone",
 })
 def list_hosts(ctx, p):

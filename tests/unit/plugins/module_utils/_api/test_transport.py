@@ -20,7 +20,7 @@ import pytest
 
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.config import Connection
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.errors import ApiError, TransportError
-from ansible_collections.csops.cloudstack.plugins.module_utils._api.transport import Transport
+from ansible_collections.csops.cloudstack.plugins.module_utils._api.transport import Transport, network_reason
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), *[os.pardir] * 5))
 
@@ -342,3 +342,15 @@ def test_tls_with_a_ca_file_or_without_verification(tls_server):
     endpoint, ca_path = tls_server
     assert transport(endpoint, verify=ca_path).send("listZones", {}, 5) == {"count": 0}
     assert transport(endpoint, verify=False).send("listZones", {}, 5) == {"count": 0}
+
+
+@pytest.mark.parametrize("error,expected", [
+    ("no host given", "no host given"),
+    (socket.timeout("timed out"), "timed out"),
+    (TimeoutError(), "timed out"),
+    (ConnectionRefusedError(111, "Connection refused"), "Connection refused"),
+    (socket.gaierror(-2, "Name or service not known"), "name lookup failed: Name or service not known"),
+    (ValueError("http://cloud/client/api?apikey=K"), "ValueError"),
+])
+def test_network_reason_is_short_and_quotes_no_url(error, expected):
+    assert network_reason(error) == expected

@@ -89,3 +89,13 @@ def test_check_path_and_check_creatable(tmp_path):
 def test_text_of_and_shown_never_carry_undecodable_bytes():
     assert files.text_of(b"caf\xe9\n") == "caf\\xe9\n"
     assert files.shown(os.fsdecode(b"/x/all_\xff")) == "/x/all_\\xff"
+
+
+def test_file_diff_shows_mode_owner_and_content():
+    attrs = {"mode": 0o644, "uid": 0, "gid": 0}
+    diff = files.file_diff("/etc/x", attrs, b"old\n", b"new\n", 0o755, 1, 2)
+    assert diff == {"before_header": "/etc/x", "after_header": "/etc/x", "before": "# mode 0644 owner 0:0\nold\n",
+                    "after": "# mode 0755 owner 1:2\nnew\n"}
+    created = files.file_diff("/etc/y", None, None, b"\0\1", 0o600, 0, 0)
+    assert created["before"] == "" and created["after"] == "# mode 0600 owner 0:0\n(binary, 2 bytes)\n"
+    assert files.file_diff("/etc/x", attrs, b"old\n", None, 0o755, 0, 0)["after"] == ""
