@@ -263,13 +263,13 @@ endef
 
 test: setup collections
 	@for v in $(CORE_VERSIONS); do $(MAKE) --no-print-directory compat-venv CORE=$$v; done
-	@rm -rf $(TEST_LOGS); mkdir -p $(TEST_LOGS); : > $(TEST_LOGS)/failed; t0=$$(date +%s); \
+	@rm -rf $(TEST_LOGS); mkdir -p $(TEST_LOGS); : > $(TEST_LOGS)/failed; started=$$(date +%s); \
 	( $(call run_stages,$(STAGES_BEFORE_LAB),$(TEST_LOGS)/failed) ) > $(TEST_LOGS)/off-lab.log 2>&1 & offlab=$$!; \
 	finish() { \
 	  echo "=== make lab-down"; $(MAKE) --no-print-directory lab-down || echo lab-down >> $(TEST_LOGS)/failed; \
 	  wait $$offlab 2>/dev/null; \
 	  echo "=== off-lab lane ($(STAGES_BEFORE_LAB)), run beside the lab lane:"; cat $(TEST_LOGS)/off-lab.log; \
-	  failed=$$(tr '\n' ' ' < $(TEST_LOGS)/failed); took=$$(( $$(date +%s) - t0 )); \
+	  failed=$$(tr '\n' ' ' < $(TEST_LOGS)/failed); took=$$(( $$(date +%s) - started )); \
 	  if [ -n "$$failed" ]; then echo "make test: FAILED: $$failed(in $${took}s)"; exit 1; fi; \
 	  echo "make test: all stages passed in $${took}s ($(STAGES_BEFORE_LAB) | lab-up $(STAGES_ON_LAB) lab-down)"; \
 	}; \
