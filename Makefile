@@ -241,7 +241,7 @@ unit: setup collections
 	if [ $$rc -eq 5 ]; then echo "unit: no tests were collected" >&2; fi; exit $$rc
 
 integration: setup collections
-	@rc=0; ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) $(PY) -m pytest tests/integration -q $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) $(PY) -m pytest tests/integration -q --durations=25 $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "integration: no tests were collected" >&2; fi; exit $$rc
 
 # Two lanes run side by side: the stages that need no lab (static checks, unit tests, the ansible-core matrix's

@@ -87,6 +87,7 @@ diff:
   type: dict
 """
 
+from ansible_collections.csops.cloudstack.plugins.module_utils._api.args import location_spec
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.module import CloudStackModule
 from ansible_collections.csops.cloudstack.plugins.module_utils._maintenance.allocation import AllocationStateBackend
 
@@ -94,9 +95,7 @@ from ansible_collections.csops.cloudstack.plugins.module_utils._maintenance.allo
 def main():
     module = CloudStackModule(
         argument_spec=dict(
-            zone=dict(type="str"),
-            pod=dict(type="str"),
-            cluster=dict(type="str"),
+            **location_spec("zone", "pod", "cluster"),
             state=dict(type="str", required=True, choices=["enabled", "disabled"]),
         ),
         selectors=("zone", "pod", "cluster"),

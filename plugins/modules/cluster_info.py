@@ -120,6 +120,7 @@ not_running:
   elements: str
 """
 
+from ansible_collections.csops.cloudstack.plugins.module_utils._api.args import location_spec
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.module import CloudStackModule
 from ansible_collections.csops.cloudstack.plugins.module_utils._maintenance.cluster import ClusterInfoBackend
 
@@ -129,8 +130,7 @@ def main():
         argument_spec=dict(
             name=dict(type="str"),
             id=dict(type="str"),
-            zone=dict(type="str"),
-            pod=dict(type="str"),
+            **location_spec("zone", "pod"),
             running_vms=dict(type="list", elements="str"),
         ),
         selectors=("name", "id", "zone", "pod"),

@@ -180,6 +180,7 @@ diff:
   type: dict
 """
 
+from ansible_collections.csops.cloudstack.plugins.module_utils._api.args import location_spec
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.module import CloudStackModule
 from ansible_collections.csops.cloudstack.plugins.module_utils._maintenance.host import HostBackend
 
@@ -189,9 +190,7 @@ def main():
         argument_spec=dict(
             name=dict(type="str"),
             id=dict(type="str"),
-            zone=dict(type="str"),
-            pod=dict(type="str"),
-            cluster=dict(type="str"),
+            **location_spec("zone", "pod", "cluster"),
             state=dict(type="str", required=True, choices=["enabled", "disabled", "maintenance"]),
             on_error=dict(type="str", default="cancel", choices=["cancel", "leave"]),
             force=dict(type="bool", default=False),

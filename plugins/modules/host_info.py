@@ -90,6 +90,7 @@ hosts:
     hosttags: {description: "Host tags, comma separated.", type: str}
 """
 
+from ansible_collections.csops.cloudstack.plugins.module_utils._api.args import location_spec
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.info import list_projected
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.lookup import location_filters
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.module import CloudStackModule
@@ -121,9 +122,7 @@ def main():
         argument_spec=dict(
             name=dict(type="str"),
             id=dict(type="str"),
-            zone=dict(type="str"),
-            pod=dict(type="str"),
-            cluster=dict(type="str"),
+            **location_spec("zone", "pod", "cluster"),
             type=dict(type="str", default="Routing"),
             state=dict(type="str"),
             resource_state=dict(type="str"),

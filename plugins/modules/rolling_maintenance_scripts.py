@@ -189,8 +189,6 @@ unit_name_headroom:
   sample: 8
 """
 
-from ansible.module_utils import basic
-
 from ansible_collections.csops.cloudstack.plugins.module_utils._host.module import HostModule
 from ansible_collections.csops.cloudstack.plugins.module_utils._rolling_scripts.backend import manage_scripts
 from ansible_collections.csops.cloudstack.plugins.module_utils._rolling_scripts.rules import scripts_shape_error
@@ -210,11 +208,7 @@ def main():
         agent_properties=dict(type="path", default="/etc/cloudstack/agent/agent.properties"),
         mode=dict(type="raw", default="0755"),
     )
-    # ansible-core refuses scripts that are not dicts with a message naming no option: such a value is taken as it
-    # is, and manage_scripts refuses it naming scripts.
-    if scripts_shape_error((basic._load_params() or {}).get("scripts")):
-        spec["scripts"] = dict(type="raw")
-    module = HostModule(argument_spec=spec, owner=True)
+    module = HostModule(argument_spec=spec, owner=True, shapes={"scripts": scripts_shape_error})
     module.run(manage_scripts)
 
 

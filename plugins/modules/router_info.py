@@ -111,6 +111,7 @@ routers:
     created: {description: "Creation date.", type: str}
 """
 
+from ansible_collections.csops.cloudstack.plugins.module_utils._api.args import location_spec
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.info import list_projected
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.lookup import location_filters
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.module import CloudStackModule
@@ -149,10 +150,7 @@ def main():
         argument_spec=dict(
             name=dict(type="str"),
             id=dict(type="str"),
-            zone=dict(type="str"),
-            pod=dict(type="str"),
-            cluster=dict(type="str"),
-            host=dict(type="str"),
+            **location_spec("zone", "pod", "cluster", "host"),
             state=dict(type="str"),
             account=dict(type="str"),
             domain_id=dict(type="str"),

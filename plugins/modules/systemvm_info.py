@@ -80,6 +80,7 @@ systemvms:
     created: {description: "Creation date.", type: str}
 """
 
+from ansible_collections.csops.cloudstack.plugins.module_utils._api.args import location_spec
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.info import list_projected
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.lookup import location_filters
 from ansible_collections.csops.cloudstack.plugins.module_utils._api.module import CloudStackModule
@@ -104,9 +105,7 @@ def main():
             name=dict(type="str"),
             id=dict(type="str"),
             type=dict(type="str", choices=["consoleproxy", "secondarystoragevm"]),
-            zone=dict(type="str"),
-            pod=dict(type="str"),
-            host=dict(type="str"),
+            **location_spec("zone", "pod", "host"),
             state=dict(type="str"),
         ),
         selectors=("name", "id", "zone", "pod", "host", "state"),

@@ -144,6 +144,8 @@ def test_old_role_name_with_old_variables_still_runs(ansible, control, api, tmp_
     assert facts["settings_changed"] is True  # check mode: router.template.kvm would change
     assert "router.template.kvm: %s -> %s" % (OLD, OLD) in facts["summary"]["lines"]
     assert "router r-10-VM: 4.19.0 -> 4.19.0 (still requires upgrade)" in facts["summary"]["lines"]
+    # the printed summary says that nothing was changed, so "still requires upgrade" is no surprise
+    assert "check mode: nothing was changed; the versions below are the ones running now" in proc.stdout
     # the routers in one group (group_by none), a first wave of 2, then waves of 1; the defaults would plan
     # [r-10-VM], [r-11-VM], [r-12-VM]
     assert [wave["routers"] for wave in facts["waves"]] == [["r-10-VM", "r-11-VM"], ["r-12-VM"]], facts["waves"]

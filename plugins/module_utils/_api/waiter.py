@@ -53,6 +53,12 @@ class Deadline:
         """``seconds``, or what is left of the budget when that is less."""
         return min(float(seconds), self.remaining())
 
+    def short_of(self, seconds):
+        """A Deadline on the same clock that ends ``seconds`` before this one: the part of the budget a wait may use
+        when the rest is kept for what must follow it. Its budget is rounded down to a tenth (it reads well in a
+        message and never ends after this one), and is never below 0."""
+        return Deadline(max(0.0, int((self.remaining() - seconds) * 10) / 10.0), self._clock)
+
 
 class PollSchedule:
     """Gaps between polls: ``first``, then multiplied by ``factor`` up to ``cap`` seconds."""

@@ -7,6 +7,7 @@ one-line ``fail_json`` carrying what was done before the failure."""
 
 from __future__ import annotations
 
+from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule
 
 from . import files
@@ -32,19 +33,30 @@ class HostModule(AnsibleModule):
 
     ``paths`` names options of HOST_PATH_SPEC to add; ``owner=True`` adds ``owner`` and ``group`` and resolves
     them into ``self.uid`` and ``self.gid``. Every option of type path must be absolute and free of control
-    characters. Bad input fails the module here, before any backend runs. ``run(func)`` calls ``func(self)``
-    and exits with the result dict it returns, or fails on HostError with its message and partial result.
+    characters. ``shapes`` maps an option to a function telling why the value as the task gave it has the wrong
+    shape (None when it is fine): ansible-core refuses some such values with a message that names no option, so
+    the option is taken as it is and the module fails with that function's one line instead. Bad input fails the
+    module here, before any backend runs. ``run(func)`` calls ``func(self)`` and exits with the result dict it
+    returns, or fails on HostError with its message and partial result.
     """
 
-    def __init__(self, argument_spec=None, paths=(), owner=False, **kwargs):
+    def __init__(self, argument_spec=None, paths=(), owner=False, shapes=None, **kwargs):
         spec = {name: dict(HOST_PATH_SPEC[name]) for name in paths}
         if owner:
             spec.update(OWNER_SPEC)
         spec.update(argument_spec or {})
+        shape_error = None
+        if shapes:
+            given = basic._load_params() or {}
+            for name, check in shapes.items():
+                shape_error = check(given.get(name))
+                if shape_error:
+                    spec[name] = dict(type="raw")
+                    break
         kwargs.setdefault("supports_check_mode", True)
         super().__init__(argument_spec=spec, **kwargs)
         self.uid = self.gid = None
-        failure = None
+        failure = shape_error
         try:
             for name, option in spec.items():
                 if option.get("type") == "path" and self.params.get(name) is not None:
@@ -53,8 +65,8 @@ class HostModule(AnsibleModule):
                 self.uid = _option("owner", files.resolve_user, self.params["owner"])
                 self.gid = _option("group", files.resolve_group, self.params["group"])
         except HostError as error:
-            failure = str(error)
-        if failure is not None:
+            failure = failure or str(error)
+        if failure:
             self.fail_json(msg=failure, changed=False)
 
     def run(self, func):

@@ -24,7 +24,6 @@ from __future__ import annotations
 from .._api import lookup
 from .._api.backend import ApiBackend
 from .._api.errors import CloudStackError, JobFailedError, JobTimeoutError, shorten
-from .._api.waiter import Deadline
 from . import capacity
 from .cluster import ROUTER, SYSTEMVM, USER, read_cluster, vm_view
 from .errors import MaintenanceError, RefusedError
@@ -48,12 +47,6 @@ MAX_NAMED = 3
 def restore_reserve(wait_timeout):
     """Seconds of ``wait_timeout`` kept back from the wait for Maintenance, to cancel it within the budget."""
     return min(MAX_RESERVE, wait_timeout / 5.0)
-
-
-def tenths_down(seconds):
-    """``seconds`` rounded down to a tenth, never below 0: a budget that stays within the one it was cut from and
-    reads well in a message."""
-    return max(0.0, int(seconds * 10) / 10.0)
 
 
 def vm_names(vms):
@@ -217,7 +210,7 @@ class HostBackend(ApiBackend):
         all but ``restore_reserve``."""
         if self.params.get("on_error", "cancel") != "cancel":
             return self.deadline
-        return Deadline(tenths_down(self.deadline.remaining() - restore_reserve(self.deadline.seconds)))
+        return self.deadline.short_of(restore_reserve(self.deadline.seconds))
 
     def refuse_unsafe(self, view):
         """Raise RefusedError, before anything changed, when the maintenance is not safe to start (the host was

@@ -162,12 +162,25 @@ class RouterUpgrade(ApiBackend):
                           left=len(left)),
         )
         if self.diff:
-            result["diff"] = dict(
-                before={r.get("name"): dict(version=r.get("version"), requiresupgrade=True)
-                        for wave in self.plan for r in wave},
-                after={r.get("name"): dict(requiresupgrade=False) for wave in self.plan for r in wave},
-            )
+            result["diff"] = self._diff()
         return result
+
+    def _diff(self):
+        """Before: every planned router with its version. After: an upgraded router with the version it reports
+        now; in check mode every planned router as no longer requiring an upgrade (its new version is known only
+        once it runs the new template); a router that was not upgraded as it was."""
+        before, after = {}, {}
+        upgraded = dict((r.get("name"), r.get("version_after")) for r in self.upgraded)
+        for router in (r for wave in self.plan for r in wave):
+            name = router.get("name")
+            before[name] = dict(version=router.get("version"), requiresupgrade=True)
+            if name in upgraded:
+                after[name] = dict(version=upgraded[name], requiresupgrade=False)
+            elif self.check_mode:
+                after[name] = dict(requiresupgrade=False)
+            else:
+                after[name] = dict(before[name])
+        return dict(before=before, after=after)
 
     def _stop_message(self, number, bad, not_started):
         if bad:

@@ -53,6 +53,18 @@ def test_deadline_counts_down_and_clips():
     assert deadline.remaining() == 0 and deadline.expired()
 
 
+def test_a_deadline_short_of_another_ends_before_it_on_the_same_clock():
+    fake = FakeTime()
+    whole = fake.deadline(100)
+    fake.now += 10.05
+    part = whole.short_of(20)
+    assert part.seconds == 69.9  # 89.95 left, less 20, rounded down to a tenth
+    fake.now += 69.9
+    assert part.expired() and not whole.expired()
+    assert whole.remaining() == pytest.approx(20.05)
+    assert whole.short_of(500).seconds == 0.0 and whole.short_of(500).expired()
+
+
 def test_fast_job_is_seen_on_the_first_poll():
     fake = FakeTime()
     query, calls = jobs_finishing_at(fake, {"j1": 1000.0})

@@ -111,6 +111,9 @@ def test_check_mode_plans_and_writes_nothing(sim, ctl):
     assert result["progress"] == dict(waves=4, waves_done=0, stopped_at=None, upgraded=0, failed=0, unknown=0,
                                       left=ROUTERS)
     assert result["diff"]["before"]["r-100-VM"] == {"version": "4.19.0", "requiresupgrade": True}
+    # the version a router will run is known only once it runs the new template
+    assert result["diff"]["after"]["r-100-VM"] == {"requiresupgrade": False}
+    assert sorted(result["diff"]["after"]) == all_names()
     assert ctl.write_calls(mark) == []
 
 
@@ -166,7 +169,7 @@ def test_failing_job_stops_the_run_and_the_next_run_finishes_it(sim, ctl):
     ctl.add_fault({"kind": "job_fail", "command": "upgradeRouterTemplate", "router": "r-102-VM",
                    "errortext": "Failed to reboot router r-102-VM: unable to start the new VM"})
     mark = ctl.mark()
-    result, error, _client = upgrade(sim, wave_size=3, first_wave_size=1, concurrency=1)
+    result, error, _client = upgrade(sim, wave_size=3, first_wave_size=1, concurrency=1, diff=True)
     assert result is None and error is not None
     message = str(error)
     assert message.startswith("upgrade routers: wave 2 of 4 failed: r-102-VM: upgradeRouterTemplate job "), message
@@ -179,6 +182,10 @@ def test_failing_job_stops_the_run_and_the_next_run_finishes_it(sim, ctl):
     assert [(f["name"], bool(f["jobid"])) for f in first["failures"]] == [("r-102-VM", True)]
     assert first["progress"] == dict(waves=4, waves_done=1, stopped_at=2, upgraded=2, failed=1, unknown=0, left=5)
     assert [w["status"] for w in first["waves"]] == ["upgraded", "failed", "planned", "planned"]
+    # the diff shows what changed: the upgraded routers with their new version, the others as they were
+    after = first["diff"]["after"]
+    assert after["r-101-VM"] == {"version": "4.20.1", "requiresupgrade": False}
+    assert after["r-102-VM"] == after["r-103-VM"] == {"version": "4.19.0", "requiresupgrade": True}
     # the first failure stops the wave: r-102-VM's successors in the wave were not started
     assert upgrade_calls(ctl, mark, sim) == ["r-100-VM", "r-101-VM", "r-102-VM"]
 
