@@ -15,7 +15,8 @@
 #   make ee           ansible-builder create on the execution environment definition; the AWX credential type
 #   make artefact     build the collection, install the tarball into a fresh path, run it on the lab (needs lab-up)
 #   make runner       the upgrade playbook through ansible-runner with the AWX credential's environment (needs lab-up)
-#   make campaign     the rolling maintenance reliability campaign: 20 rounds with random faults (private simulator)
+#   make campaign     the campaigns that need no lab (private simulators): the rolling maintenance reliability
+#                     campaign's 20 rounds with random faults, and the bad-input campaign's quick subset
 #   make molecule     the molecule scenarios of extensions/molecule/ against the lab (needs `make lab-up`)
 #   make test         every stage: the off-lab stages beside lab-up + the lab stages, always lab-down (STAGES_* below)
 
@@ -283,8 +284,9 @@ test: setup collections
 	fi; \
 	finish
 
-# The reliability campaign of the rolling maintenance playbook: ROLLING_CAMPAIGN_ROUNDS rounds (default 20) with
-# random faults against a private simulator (no lab needed).
+# The campaigns that need no lab, each against private simulators: the reliability campaign of the rolling
+# maintenance playbook (ROLLING_CAMPAIGN_ROUNDS rounds, default 20, with random faults) and the bad-input
+# campaign's quick subset (every module in real ansible-playbook runs).
 campaign: setup collections
 	ANSIBLE_COLLECTIONS_PATH=$(COLLECTIONS) $(PY) -m pytest -q -p no:cacheprovider tests/campaign $(PYTEST_ARGS)
 

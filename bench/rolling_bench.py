@@ -4,6 +4,7 @@
 bench/rolling_topology.yml: 4 clusters of 5 API-only hosts, 2 small VMs each.
 
     python bench/rolling_bench.py bench              # wall time vs ideal and vs CloudStack's sequential order
+        [--vm-migration S] [--no-canary] [--task-costs]   # slower drains; no canary; the CPU of every task
     python bench/rolling_bench.py campaign --rounds 200 [--seed N]   # random faults, invariants after every run
 
 The hosts have no inventory entry, so the run uses kvm_rolling_maintenance_not_in_inventory=api_only (the API
@@ -36,7 +37,70 @@ INVENTORY = "all:\n  hosts:\n    localhost:\n      ansible_connection: local\n" 
 FAST = {"vmMigration": 0.05, "prepareHostForMaintenance": 0.2, "cancelHostMaintenance": 0.2}
 
 
-def run_playbook(sim, extra, workdir, timeout=900, kill_after=None):
+# With --task-costs: loaded into ansible-playbook through PYTHONPATH, it wraps ansible-core's worker (one process per
+# task run, forked from the controller) to append, per task run, the task's name, the worker's own CPU seconds and
+# those of the processes it started (the module) to the file named by the environment. Measuring only.
+TASK_COSTS_HOOK = """\
+import os
+import resource
+import sys
+import time
+
+
+def _hook():
+    from ansible.executor.process import worker
+
+    run = worker.WorkerProcess._run
+
+    def measured(self):
+        cpu, kids = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
+        try:
+            return run(self)
+        finally:
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            spent = after.ru_utime - kids.ru_utime + after.ru_stime - kids.ru_stime
+            with open(os.environ["ROLLING_BENCH_TASK_COSTS"], "a") as handle:
+                handle.write("%s\\t%.4f\\t%.4f\\n" % (self._task.get_name(), time.process_time() - cpu, spent))
+
+    worker.WorkerProcess._run = measured
+
+
+# only in ansible-playbook itself: the modules it starts inherit PYTHONPATH and must not pay for the hook
+if os.path.basename(sys.argv[0]) == "ansible-playbook":
+    _hook()
+"""
+
+
+def task_costs_env(workdir):
+    """The environment that makes ansible-playbook record every task run's CPU (TASK_COSTS_HOOK) into a file."""
+    hook_dir = os.path.join(workdir, "hook")
+    os.makedirs(hook_dir, exist_ok=True)
+    with open(os.path.join(hook_dir, "sitecustomize.py"), "w") as handle:
+        handle.write(TASK_COSTS_HOOK)
+    return {"PYTHONPATH": hook_dir, "ROLLING_BENCH_TASK_COSTS": os.path.join(workdir, "task-costs.tsv")}
+
+
+def print_task_costs(path, hosts, most=12):
+    """The tasks that cost the controller the most CPU, per host of the run."""
+    totals = {}
+    with open(path) as handle:
+        for line in handle:
+            name, own, module = line.rstrip("\n").split("\t")
+            entry = totals.setdefault(name.split(" : ", 1)[-1], [0, 0.0, 0.0])
+            entry[0] += 1
+            entry[1] += float(own)
+            entry[2] += float(module)
+    runs = sum(entry[0] for entry in totals.values())
+    worker = sum(entry[1] + entry[2] for entry in totals.values())
+    module = sum(entry[2] for entry in totals.values())
+    print("task runs: %d (%.1f per host); CPU of the workers: %.1f s (%.2f s per host), of which modules %.1f s"
+          % (runs, runs / float(hosts), worker, worker / hosts, module))
+    print("%-60s %5s %9s %9s" % ("task", "runs", "worker s", "module s"))
+    for name, (count, own, spent) in sorted(totals.items(), key=lambda item: -(item[1][1] + item[1][2]))[:most]:
+        print("%-60s %5d %9.2f %9.2f" % (name[:60], count, own, spent))
+
+
+def run_playbook(sim, extra, workdir, timeout=900, kill_after=None, env_extra=None):
     """Run the playbook against ``sim``; returns (returncode, report dict or None, seconds, output). With
     ``kill_after`` the run is killed (SIGKILL, its whole process group) that many seconds after the first host
     went into maintenance, as a crashed controller would stop it."""
@@ -57,6 +121,7 @@ def run_playbook(sim, extra, workdir, timeout=900, kill_after=None):
                CLOUDSTACK_SECRET=cssim.DEFAULT_SECRET_KEY, ANSIBLE_NOCOLOR="1", ANSIBLE_FORKS="8",
                ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, ".build", "collections"),
                ANSIBLE_RETRY_FILES_ENABLED="False", PATH=VENV_BIN + os.pathsep + os.environ.get("PATH", ""))
+    env.update(env_extra or {})
     started = time.monotonic()
     with tempfile.TemporaryFile("w+") as out:
         proc = subprocess.Popen([os.path.join(VENV_BIN, "ansible-playbook"), "-i", inventory, PLAYBOOK,
@@ -137,10 +202,11 @@ def bench(args):
         sim.control.reset()
         sim.control.set_job_durations(durations)
         load_before = os.getloadavg()[0]
+        costs = task_costs_env(workdir) if args.task_costs else None
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         code, report, wall, output = run_playbook(sim, {"kvm_rolling_maintenance_clusters": [
-            "bench-c1", "bench-c2", "bench-c3", "bench-c4"],
-            "kvm_rolling_maintenance_maintenance_timeout": max(8, int(10 * per_host))}, workdir)
+            "bench-c1", "bench-c2", "bench-c3", "bench-c4"], "kvm_rolling_maintenance_canary": args.canary,
+            "kvm_rolling_maintenance_maintenance_timeout": max(8, int(10 * per_host))}, workdir, env_extra=costs)
         cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
         if code != 0 or not report or not report["ok"]:
@@ -148,14 +214,28 @@ def bench(args):
             raise SystemExit("the run failed")
         hosts, largest = len(report["hosts"]), 5
         ideal, sequential = largest * per_host, hosts * per_host
+        # A host drained later in its cluster holds the VMs moved to it before: the work each cluster really had
+        # is its hosts' jobs plus every migration of the run (the measured host had 2 VMs).
+        step = durations["vmMigration"]
+        fixed = max(0.0, per_host - 2 * step)
+        moves = {}
+        for host in report["hosts"]:
+            moves[host["cluster"]] = moves.get(host["cluster"], 0) + len(host.get("vms_moved") or [])
+        work = {cluster: largest * fixed + count * step for cluster, count in moves.items()}
+        ideal_moved, sequential_moved = max(work.values()), sum(work.values())
         result = {"hosts": hosts, "per_host_work_s": round(per_host, 2), "wall_s": round(wall, 1),
                   "ideal_s": round(ideal, 1), "sequential_s": round(sequential, 1),
                   "ratio_to_ideal": round(wall / ideal, 2), "ratio_to_sequential": round(wall / sequential, 2),
+                  "migrations_per_cluster": moves, "ideal_with_migrations_done_s": round(ideal_moved, 1),
+                  "sequential_with_migrations_done_s": round(sequential_moved, 1),
+                  "ratio_to_ideal_with_migrations_done": round(wall / ideal_moved, 2),
                   "overhead_per_host_in_chain_s": round((wall - ideal) / largest, 2),
                   "overhead_per_host_s": round((wall - ideal) / hosts, 2),
                   "controller_cpu_s": round(cpu, 1), "controller_cpu_per_host_s": round(cpu / hosts, 2),
-                  "load_average_before": round(load_before, 1), "cpus": os.cpu_count()}
+                  "canary": args.canary, "load_average_before": round(load_before, 1), "cpus": os.cpu_count()}
         print(json.dumps(result, indent=1))
+        if costs:
+            print_task_costs(costs["ROLLING_BENCH_TASK_COSTS"], hosts)
 
 
 FAULTS = ("cancel_api_error", "update_cluster_api_error", "maintenance_stuck", "host_down", "job_fail",
@@ -287,6 +367,10 @@ def main():
     parser.add_argument("--vm-migration", type=float, default=None,
                         help="bench: seconds each VM's live migration takes (default %s: the fastest drain)"
                         % FAST["vmMigration"])
+    parser.add_argument("--no-canary", dest="canary", action="store_false",
+                        help="bench: every cluster starts at once, without the canary host alone first")
+    parser.add_argument("--task-costs", action="store_true",
+                        help="bench: also print the controller CPU each task cost (a hook in ansible-core's worker)")
     args = parser.parse_args()
     (bench if args.mode == "bench" else campaign)(args)
 

@@ -17,7 +17,9 @@ description:
     VM placed). CloudStack's own check tests each VM alone, so a host whose VMs only fit one by one would end in
     C(ErrorInMaintenance) halfway; this module refuses it instead, unless O(force=true).
   - It then calls C(prepareHostForMaintenance) and waits until the host is in C(Maintenance), and reports the drain
-    in RV(drain) (every user VM, router and system VM that was on the host, and where it went).
+    in RV(drain) (every user VM, router and system VM that was on the host, and where it went). While the host
+    drains it is read at most 3 seconds apart (one C(listHosts) of that host), so the end of the drain is seen
+    within 3 seconds.
   - C(ErrorInPrepareForMaintenance) (a migration failed, others still pending) is waited through, as CloudStack
     moves on from it. C(ErrorInMaintenance) fails the task with one line naming the VMs still on the host; so does
     a host still draining when O(wait_timeout) is up (CloudStack would go on and

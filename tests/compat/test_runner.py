@@ -12,6 +12,7 @@ import os
 import ansible_runner
 import pytest
 from cs import CloudStack
+from cssim.jobs import QUICK_UPGRADE_DURATIONS
 
 from awx import inject, load_credential_type
 from conftest import INVENTORY, REPO, VENV_BIN
@@ -31,6 +32,7 @@ EXTRA_VARS = {
 def job(artefact, lab_env, control, tmp_path_factory):
     """One run of the upgrade: ``(runner, private_data_dir, credential environment)``."""
     control.reset()
+    control.set_job_durations(QUICK_UPGRADE_DURATIONS)  # the job's outcome matters here, not how it waits
     private = tmp_path_factory.mktemp("job")
     credential = inject(load_credential_type(), {
         "api_url": lab_env["CLOUDSTACK_ENDPOINT"], "api_key": lab_env["CLOUDSTACK_KEY"],

@@ -13,6 +13,7 @@ import re
 import pytest
 import yaml
 from cs import CloudStack
+from cssim.jobs import QUICK_UPGRADE_DURATIONS
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYBOOK = os.path.join(REPO, "playbooks", "upgrade_systemvms.yml")
@@ -58,9 +59,16 @@ def api(lab_env):
 @pytest.fixture(scope="module", autouse=True)
 def fresh_state(request):
     control = request.getfixturevalue("control")
-    control.reset()
+    reset(control)
     yield
     control.reset()
+
+
+def reset(control):
+    """The lab seeded afresh, with short upgrade waits: these tests check where an upgrade ends, and
+    test_systemvm_template.py how it waits."""
+    control.reset()
+    control.set_job_durations(QUICK_UPGRADE_DURATIONS)
 
 
 def settings(api, name):
@@ -227,7 +235,7 @@ def test_upgrade_then_second_run_changes_nothing(ansible, control, api):
 
 
 def test_failed_download_stops_before_any_setting(ansible, control, api):
-    control.reset()
+    reset(control)
     boot = control.health()["boot"]
     name = "systemvm-kvm-4.20.1-bad"
     url = "http://unreachable.lab.invalid/systemvmtemplate-4.20.1-x86_64-kvm.qcow2.bz2"
@@ -244,7 +252,7 @@ def test_failed_download_stops_before_any_setting(ansible, control, api):
 
 
 def test_failed_router_upgrade_stops_the_waves(ansible, control, api):
-    control.reset()
+    reset(control)
     # first everything but the routers (the management server restart forgets the lab's faults) ...
     first = ansible.playbook(PLAYBOOK, extra_vars=extra_vars(systemvm_upgrade_routers=False))
     assert first.returncode == 0, first.stdout[-3000:]

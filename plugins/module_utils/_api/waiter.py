@@ -131,12 +131,14 @@ class Waiter:
             self._sleep(deadline.clip(self.schedule.gap(polls)))
         raise JobTimeoutError(command, jobid, deadline.seconds, polls)
 
-    def until(self, fetch, done, deadline):
-        """Call ``fetch()`` until ``done(value)`` is true or ``deadline`` runs out.
+    def until(self, fetch, done, deadline, schedule=None):
+        """Call ``fetch()`` until ``done(value)`` is true or ``deadline`` runs out, with the gaps of ``schedule``
+        (the waiter's own when None).
 
         Returns ``(value, finished)``: the last value read and whether ``done`` accepted it. ``fetch`` is always
         called at least once, so a state that is already right costs one read and no sleep.
         """
+        schedule = schedule or self.schedule
         polls = 0
         value = None
         while True:
@@ -151,7 +153,7 @@ class Waiter:
                 return value, True
             if deadline.expired():
                 return value, False
-            self._sleep(deadline.clip(self.schedule.gap(polls)))
+            self._sleep(deadline.clip(schedule.gap(polls)))
             if deadline.expired():
                 # No read is started with no time left for it: the last value read is the answer.
                 return value, False

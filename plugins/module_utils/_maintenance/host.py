@@ -24,6 +24,7 @@ from __future__ import annotations
 from .._api import lookup
 from .._api.backend import ApiBackend
 from .._api.errors import CloudStackError, JobFailedError, JobTimeoutError, shorten
+from .._api.waiter import PollSchedule
 from . import capacity
 from .cluster import ROUTER, SYSTEMVM, USER, read_cluster, vm_view
 from .errors import MaintenanceError, RefusedError
@@ -42,6 +43,11 @@ VERBS = {"maintenance": "put host %s into maintenance", "enabled": "enable host 
 MAX_RESERVE = 60.0
 # VMs named in a failure message; the result's ``drain`` lists them all.
 MAX_NAMED = 3
+
+# Polls of the host while it drains: every moment past the end of the drain is added to the host's time in
+# maintenance (in a rolling run, to every host's), so the gaps stop growing at 3 s rather than the waiter's 10 s.
+# One listHosts of one host each time.
+DRAIN_SCHEDULE = PollSchedule(first=0.15, factor=1.5, cap=3.0)
 
 
 def restore_reserve(wait_timeout):
@@ -240,7 +246,7 @@ class HostBackend(ApiBackend):
 
         try:
             current, finished = self.client.waiter.until(
-                fetch, lambda host: host.get("resourcestate") not in DRAINING, wait_deadline)
+                fetch, lambda host: host.get("resourcestate") not in DRAINING, wait_deadline, DRAIN_SCHEDULE)
         except CloudStackError as error:
             if not wait_deadline.expired():
                 raise self.failed(None, on_host, error)

@@ -133,6 +133,22 @@ def test_until_returns_at_once_when_already_right():
     assert (value, finished) == ("ready", True) and len(reads) == 1 and fake.sleeps == []
 
 
+def test_until_follows_the_schedule_it_is_given():
+    fake = FakeTime()
+    reads = []
+    ready_at = fake.now + 20
+
+    def fetch():
+        reads.append(fake.now)
+        return fake.now >= ready_at
+
+    waiter = Waiter(None, sleep=fake.sleep)
+    value, finished = waiter.until(fetch, bool, fake.deadline(60), PollSchedule(first=0.15, factor=1.5, cap=3.0))
+    assert value is True and finished
+    assert max(fake.sleeps) == 3.0  # the waiter's own schedule would have slept up to 10 s
+    assert reads[-1] - ready_at < 3.0  # seen within one capped gap of being ready
+
+
 def test_until_gives_up_at_the_deadline_with_the_last_value():
     fake = FakeTime()
     counter = iter(range(1000))
