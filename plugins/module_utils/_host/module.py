@@ -55,8 +55,10 @@ class HostModule(AnsibleModule):
                     break
         kwargs.setdefault("supports_check_mode", True)
         super().__init__(argument_spec=spec, **kwargs)
+        if shape_error:
+            self.fail_json(msg=shape_error, changed=False)
         self.uid = self.gid = None
-        failure = shape_error
+        failure = None
         try:
             for name, option in spec.items():
                 if option.get("type") == "path" and self.params.get(name) is not None:
@@ -65,8 +67,8 @@ class HostModule(AnsibleModule):
                 self.uid = _option("owner", files.resolve_user, self.params["owner"])
                 self.gid = _option("group", files.resolve_group, self.params["group"])
         except HostError as error:
-            failure = failure or str(error)
-        if failure:
+            failure = str(error)
+        if failure is not None:
             self.fail_json(msg=failure, changed=False)
 
     def run(self, func):

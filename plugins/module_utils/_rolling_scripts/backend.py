@@ -96,9 +96,6 @@ def _executor_value(agent, executor):
 def manage_scripts(module):
     """rolling_maintenance_scripts: the stage scripts and agent.properties; returns the module result."""
     params = module.params
-    shape_error = rules.scripts_shape_error(params["scripts"])
-    if shape_error:
-        raise StageScriptError(shape_error)
     hooks_dir = rules.check_hooks_dir("hooks_dir", params["hooks_dir"])
     mode = parse_mode("mode", params["mode"])
     plans = _check_scripts(module, params["scripts"] or [], mode)
